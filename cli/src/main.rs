@@ -1,0 +1,2 @@
+//! The `armorlab` command (being written).
+fn main() {}

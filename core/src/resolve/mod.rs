@@ -20,7 +20,7 @@ use crate::model::{Owner, Policy, Profile, ProfileMode, Qualifiers, Rule, RuleKi
 use crate::source::{
     FileId, IncludeStyle, Location, Resolved, SourceFile, SourceMap, SourceProvider, Span,
 };
-use crate::syntax::{self, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
+use crate::syntax::{self, AssignOp, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
 use vars::{ExpandError, VarValue, Vars};
 
 /// apparmor_parser's limit on how deeply includes may nest.
@@ -150,12 +150,37 @@ impl Resolver<'_> {
             match item {
                 Item::Comment(_) | Item::Error(_) => {}
                 Item::Include(inc) => self.include(inc, ctx, scope),
+                Item::Abi(a) => {
+                    if ctx.file == FileId(0) && self.abi.is_none() {
+                        self.abi = Some(a.name.clone());
+                    }
+                }
+                Item::VarDef(v) if matches!(scope, Scope::Body(_)) => {
+                    self.err_help(
+                        ctx,
+                        "variable-in-profile",
+                        format!("variable `@{{{}}}` is defined inside a profile", v.name),
+                        v.span,
+                        "define variables before the profile",
+                    );
+                }
+                Item::BoolDef(b) if matches!(scope, Scope::Body(_)) => {
+                    self.err_help(
+                        ctx,
+                        "variable-in-profile",
+                        format!("boolean `${}` is defined inside a profile", b.name),
+                        b.span,
+                        "define variables before the profile",
+                    );
+                }
                 Item::VarDef(v) => self.var_def(v, ctx),
                 Item::BoolDef(b) => {
-                    let val = match b.value.as_ref().map(|t| t.text.as_str()) {
+                    let lower = b.value.as_ref().map(|t| t.text.to_ascii_lowercase());
+                    let val = match lower.as_deref() {
                         Some("true") => true,
                         Some("false") => false,
-                        Some(other) => {
+                        Some(_) => {
+                            let other = b.value.as_ref().map(|t| t.text.as_str()).unwrap_or("");
                             let msg =
                                 format!("boolean value must be `true` or `false`, not `{other}`");
                             self.err(ctx, "invalid-boolean", msg, b.span);
@@ -163,11 +188,21 @@ impl Resolver<'_> {
                         }
                         None => false,
                     };
-                    if self.bools.contains_key(&b.name) {
-                        let msg = format!("boolean `${}` is already defined", b.name);
-                        self.err(ctx, "redefined-variable", msg, b.span);
+                    let defined = self.bools.contains_key(&b.name);
+                    match b.op {
+                        AssignOp::Set if defined => {
+                            let msg = format!("boolean `${}` is already defined", b.name);
+                            self.err(ctx, "redefined-variable", msg, b.span);
+                        }
+                        AssignOp::Append => {
+                            let msg = format!("`+=` does not apply to boolean `${}`", b.name);
+                            self.err(ctx, "syntax-error", msg, b.span);
+                        }
+                        AssignOp::SetIfUndefined if defined => {}
+                        _ => {
+                            self.bools.insert(b.name.clone(), val);
+                        }
                     }
-                    self.bools.insert(b.name.clone(), val);
                 }
                 Item::If(i) => self.if_item(i, ctx, scope),
                 Item::Block(b) => self.block(b, ctx, scope),
@@ -178,7 +213,15 @@ impl Resolver<'_> {
 
     fn var_def(&mut self, v: &syntax::VarDef, ctx: &Ctx) {
         let values: Vec<String> = v.values.iter().map(|t| t.text.clone()).collect();
-        if v.append {
+        if v.op == AssignOp::SetIfUndefined && self.vars.map.contains_key(&v.name) {
+            return;
+        }
+        if v.op == AssignOp::Override {
+            self.vars.map.insert(v.name.clone(), VarValue { values });
+            self.var_defs.insert(v.name.clone(), ctx.loc(v.name_span));
+            return;
+        }
+        if v.op == AssignOp::Append {
             match self.vars.map.get_mut(&v.name) {
                 Some(existing) => existing.values.extend(values),
                 None => {
@@ -301,14 +344,13 @@ impl Resolver<'_> {
             }
         };
         if self.stack.contains(&id) || id == FileId(0) {
-            let msg = format!("include cycle: `{path}` includes itself");
-            self.err_help(
-                outer,
-                "include-cycle",
-                msg,
-                inc.span,
-                "remove the include that leads back to this file",
-            );
+            // apparmor_parser skips a file that is already being included rather than
+            // failing; we do the same and say so.
+            let msg = format!("include cycle: `{path}` is already being included, skipped");
+            let mut d = Diagnostic::warning("include-cycle", msg, outer.file, inc.span)
+                .with_help("remove the include that leads back to this file");
+            d.included_from = outer.included_from.clone();
+            self.diags.push(d);
             return;
         }
         let Some(tree) = self.trees.get(&id).cloned() else {
@@ -529,9 +571,48 @@ impl Resolver<'_> {
         let mut flags = Vec::new();
         let mut xattrs = Vec::new();
         while let Some(t) = toks.get(i) {
-            if t.is_word("flags") || t.is_word("xattrs") {
-                let is_flags = t.text == "flags";
-                i += 1;
+            if t.is_word("+") && toks.get(i + 1).is_some_and(|t| t.is_word("identities")) {
+                // `+ identities=(...)`: accepted, not modelled.
+                i += 3;
+                let mut n = 0;
+                if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
+                    i += 1;
+                    while let Some(t) = toks.get(i) {
+                        i += 1;
+                        if t.kind == TokenKind::RParen {
+                            break;
+                        }
+                        if t.text.is_empty() || t.text.contains(char::is_whitespace) {
+                            let msg = format!("invalid identity `{}`", t.text);
+                            self.err(ctx, "syntax-error", msg, t.span);
+                            return None;
+                        }
+                        n += 1;
+                    }
+                } else if toks.get(i).is_some() {
+                    i += 1;
+                    n += 1;
+                }
+                if n == 0 {
+                    self.err(ctx, "syntax-error", "empty identities", t.span);
+                    return None;
+                }
+                continue;
+            }
+            if t.is_word("flags") || t.is_word("xattrs") || t.kind == TokenKind::LParen {
+                let is_flags = t.text != "xattrs";
+                if !is_flags && (is_hat || !flags.is_empty()) {
+                    let msg = if is_hat {
+                        "hats cannot have xattrs"
+                    } else {
+                        "`xattrs` must come before `flags`"
+                    };
+                    self.err(ctx, "syntax-error", msg, t.span);
+                    return None;
+                }
+                if t.kind != TokenKind::LParen {
+                    i += 1;
+                }
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                     i += 1;
                 }
@@ -562,15 +643,14 @@ impl Resolver<'_> {
                             xattrs.push((k.text.clone(), v));
                             j += 3;
                         } else {
-                            let msg = format!("xattr `{}` needs a value", k.text);
-                            self.err(ctx, "syntax-error", msg, k.span);
+                            xattrs.push((k.text.clone(), String::new()));
                             j += 1;
                         }
                     }
                 }
                 continue;
             }
-            if t.is_value() && attachment.is_none() && keyword && !is_hat {
+            if t.is_value() && attachment.is_none() && !is_hat {
                 if !(t.text.starts_with('/') || t.text.starts_with('@')) {
                     let msg = format!("attachment `{}` must be an absolute path", t.text);
                     self.err(ctx, "invalid-attachment", msg, t.span);
@@ -583,7 +663,7 @@ impl Resolver<'_> {
             self.err(ctx, "syntax-error", msg, t.span);
             return None;
         }
-        if !keyword && !is_hat && namespace.is_none() {
+        if !keyword && !is_hat && namespace.is_none() && attachment.is_none() {
             attachment = Some(raw_name.clone());
         }
         let mode = mode_of(&flags);
@@ -618,9 +698,24 @@ impl Resolver<'_> {
             if vals.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                 let v = vals.get(i + 1).map(|t| t.text.clone()).unwrap_or_default();
                 i += 2;
+                let valid = match name.as_str() {
+                    "attach_disconnected.path" | "attach_disconnected.ipc" => true,
+                    "error" => tables::ERRNO_NAMES.contains(&v.as_str()),
+                    "kill.signal" => {
+                        let l = v.to_ascii_lowercase();
+                        tables::SIGNALS.contains(&l.as_str())
+                            || l.strip_prefix("rtmin+")
+                                .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n <= 32))
+                    }
+                    _ => false,
+                };
                 match name.as_str() {
-                    "attach_disconnected.path" | "error" | "kill.signal" => {
+                    _ if valid => {
                         out.push(format!("{name}={v}"));
+                    }
+                    "error" | "kill.signal" => {
+                        let msg = format!("invalid value `{v}` for flag `{name}`");
+                        self.err(ctx, "invalid-flag-value", msg, t.span);
                     }
                     _ => {
                         let msg = format!("unknown profile flag `{name}`");
@@ -647,6 +742,22 @@ impl Resolver<'_> {
             }
             if !out.contains(&name) {
                 out.push(name);
+            }
+        }
+        for (a, b) in [
+            ("attach_disconnected", "no_attach_disconnected"),
+            ("namespace_relative", "chroot_relative"),
+            ("chroot_attach", "chroot_no_attach"),
+            ("mediate_deleted", "delegate_deleted"),
+        ] {
+            if out.iter().any(|f| f == a) && out.iter().any(|f| f == b) {
+                let span = vals
+                    .first()
+                    .map(|f| f.span)
+                    .unwrap_or_default()
+                    .join(vals.last().map(|l| l.span).unwrap_or_default());
+                let msg = format!("conflicting profile flags `{a}` and `{b}`");
+                self.err(ctx, "conflicting-flags", msg, span);
             }
         }
         let modes: Vec<&String> = out
@@ -919,6 +1030,28 @@ impl Resolver<'_> {
             p.full_name = p.full_name.replace(&p.name, &n);
             p.name = n;
         }
+        let mut flags = std::mem::take(&mut p.flags);
+        for f in flags.iter_mut() {
+            if let Some(v) = f
+                .strip_prefix("attach_disconnected.path=")
+                .or_else(|| f.strip_prefix("attach_disconnected.ipc="))
+            {
+                let key = f.split('=').next().unwrap_or("").to_owned();
+                let mut v = v.to_owned();
+                self.expand(&mut v, loc, &[]);
+                if !v.starts_with('/') {
+                    let msg = format!("`{key}` must be an absolute path, not `{v}`");
+                    self.diags.push(Diagnostic::error(
+                        "invalid-flag-value",
+                        msg,
+                        loc.file,
+                        loc.span,
+                    ));
+                }
+                *f = format!("{key}={v}");
+            }
+        }
+        p.flags = flags;
         let mut rules = std::mem::take(&mut p.rules);
         // `@{profile_name}` is defined by the parser for each profile.
         let own_name = p.full_name.clone();
@@ -928,13 +1061,42 @@ impl Resolver<'_> {
                 values: vec![own_name],
             },
         );
+        let attach = p
+            .attachment
+            .clone()
+            .or_else(|| p.name.starts_with('/').then(|| p.name.clone()));
+        let mut saved_auto = Vec::new();
+        for n in ["exec_path", "attach_path"] {
+            let prev = match &attach {
+                Some(a) => self.vars.map.insert(
+                    n.to_owned(),
+                    VarValue {
+                        values: vec![a.clone()],
+                    },
+                ),
+                None => self.vars.map.get(n).cloned(),
+            };
+            saved_auto.push((n, prev));
+        }
         for r in rules.iter_mut() {
             let loc = r.location;
             let inc = r.included_from.clone();
+            let is_network = matches!(r.kind, RuleKind::Network(_));
             let mut fields = Vec::new();
             rules::string_fields(&mut r.kind, &mut fields);
+            let mut reported = false;
             for f in fields {
+                let before = self.diags.len();
                 self.expand(f, loc, &inc);
+                if self.diags.len() != before || reported || is_network {
+                    continue;
+                }
+                if let Some((code, msg)) = rules::glob_error(f) {
+                    let mut d = Diagnostic::error(code, msg, loc.file, loc.span);
+                    d.included_from = inc.clone();
+                    self.diags.push(d);
+                    reported = true;
+                }
             }
         }
         // Aliases: a file rule under the alias source also applies under its target.
@@ -962,6 +1124,12 @@ impl Resolver<'_> {
             Some(v) => self.vars.map.insert("profile_name".to_owned(), v),
             None => self.vars.map.remove("profile_name"),
         };
+        for (n, prev) in saved_auto {
+            match prev {
+                Some(v) => self.vars.map.insert(n.to_owned(), v),
+                None => self.vars.map.remove(n),
+            };
+        }
         rules::check_profile(self, &rules);
         p.rules = rules;
         for c in p.children.iter_mut() {
@@ -1104,6 +1272,13 @@ impl CondParser<'_> {
             }
             return Err(());
         }
+        if t.kind == TokenKind::Word {
+            match t.text.to_ascii_lowercase().as_str() {
+                "true" => return Ok(CondVal::Bool(true)),
+                "false" => return Ok(CondVal::Bool(false)),
+                _ => {}
+            }
+        }
         if let Some(name) = bool_var_name(&t.text) {
             return Ok(match r.bools.get(name) {
                 Some(b) => CondVal::Bool(*b),
@@ -1116,7 +1291,11 @@ impl CondParser<'_> {
 
 /// `@{name}` → `name`.
 fn set_var_name(s: &str) -> Option<&str> {
-    let n = s.strip_prefix("@{")?.strip_suffix('}')?;
+    let n = s.strip_prefix('@')?;
+    let n = n
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(n);
     valid_var_name(n).then_some(n)
 }
 

@@ -56,7 +56,9 @@ pub fn find_ref(s: &str) -> Option<Result<(usize, usize, String), usize>> {
                     || j == name_start
                     || !b.get(name_start).is_some_and(|c| c.is_ascii_alphabetic())
                 {
-                    return Some(Err(start));
+                    // Not a variable name (`@{a,b}`): the text is a literal glob.
+                    i += 2;
+                    continue;
                 }
                 let name = s.get(name_start..j).unwrap_or("").to_owned();
                 return Some(Ok((start, j + 1, name)));

@@ -216,6 +216,12 @@ impl<'a> Lexer<'a> {
     fn path_word(&mut self, in_paren: bool) -> Token {
         let start = self.pos;
         while let Some(b) = self.peek() {
+            if b == b'\\' && self.peek_at(1).is_some() {
+                // An escaped character belongs to the word whatever it is.
+                self.pos += 1;
+                self.bump_char();
+                continue;
+            }
             if is_space(b) || b == b'"' || b == b'!' {
                 break;
             }
@@ -246,6 +252,11 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let mut depth = 0u32;
         while let Some(b) = self.peek() {
+            if b == b'\\' && self.peek_at(1).is_some() {
+                self.pos += 1;
+                self.bump_char();
+                continue;
+            }
             if is_space(b) || b == b'"' || b == b'!' || b == b'(' || b == b')' || b == b'=' {
                 break;
             }
@@ -281,10 +292,15 @@ impl<'a> Lexer<'a> {
 
     /// The next token inside a statement. Returns `None` at `,` `{` `}` or end of input
     /// (not consumed), which the parser handles as statement delimiters.
-    pub(crate) fn token(&mut self, in_paren: bool) -> Option<Token> {
+    pub(crate) fn token(&mut self, in_paren: bool, after_eq: bool) -> Option<Token> {
         self.skip_trivia();
         let b = self.peek()?;
         let start = self.pos;
+        if after_eq && b != b'(' && b != b'"' && b != b',' && (b != b'}' || in_paren) {
+            // A condition value (`key=value`): it may hold glob punctuation such as
+            // `{a,b}`, like a path.
+            return Some(self.path_word(in_paren));
+        }
         let punct = |lx: &mut Lexer, kind: TokenKind, len: usize| {
             lx.pos += len;
             Some(Token {
@@ -297,7 +313,7 @@ impl<'a> Lexer<'a> {
             b',' if in_paren => {
                 // Commas separate list values; they carry no meaning of their own.
                 self.pos += 1;
-                self.token(in_paren)
+                self.token(in_paren, false)
             }
             b',' | b'{' | b'}' => None,
             b'(' => punct(self, TokenKind::LParen, 1),

@@ -13,7 +13,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Tests where we knowingly disagree with `#=EXRESULT`, each with the reason. Keep short.
-const KNOWN_MISMATCHES: &[(&str, &str)] = &[];
+const KNOWN_MISMATCHES: &[(&str, &str)] = &[(
+    "xtrans/x-conflict.sd",
+    "exec modes that conflict only where two different globs overlap (`/b* px` vs `/* Pix`) \
+     show up when the DFA is built, which is the glob compiler's job, not the resolver's",
+)];
 
 #[derive(Default)]
 struct Row {
@@ -23,7 +27,6 @@ struct Row {
 }
 
 #[test]
-#[ignore = "work in progress: run with --ignored; unignored once the disagreements are fixed"]
 fn simple_tests_agree_with_exresult() {
     let Some(root) = shared_dir() else {
         println!("conformance data absent (../shared/conformance): skipping");
@@ -106,6 +109,12 @@ fn simple_tests_agree_with_exresult() {
     for f in &failures {
         println!("DISAGREE {f}");
     }
+    // A known mismatch that no longer happens must leave the list, so it stays honest.
+    assert_eq!(
+        known_hit.len(),
+        KNOWN_MISMATCHES.len(),
+        "a known mismatch now agrees: remove it from KNOWN_MISMATCHES"
+    );
     assert!(
         failures.is_empty(),
         "{} unexpected disagreements",

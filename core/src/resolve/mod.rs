@@ -557,6 +557,10 @@ impl Resolver<'_> {
                     return None;
                 }
             }
+            if namespace.as_deref() == Some("") {
+                self.err(ctx, "syntax-error", "empty namespace name", name_tok.span);
+                return None;
+            }
             if raw_name.is_empty() {
                 self.err(
                     ctx,
@@ -582,7 +586,9 @@ impl Resolver<'_> {
                         if t.kind == TokenKind::RParen {
                             break;
                         }
-                        if t.text.is_empty() || t.text.contains(char::is_whitespace) {
+                        if t.text.is_empty()
+                            || (t.text.contains(char::is_whitespace) && !t.text.starts_with('/'))
+                        {
                             let msg = format!("invalid identity `{}`", t.text);
                             self.err(ctx, "syntax-error", msg, t.span);
                             return None;
@@ -699,7 +705,17 @@ impl Resolver<'_> {
                 let v = vals.get(i + 1).map(|t| t.text.clone()).unwrap_or_default();
                 i += 2;
                 let valid = match name.as_str() {
-                    "attach_disconnected.path" | "attach_disconnected.ipc" => true,
+                    "attach_disconnected.path" | "attach_disconnected.ipc" => {
+                        if let Some(prev) = out.iter().find(|f| f.starts_with(&format!("{name}=")))
+                        {
+                            if *prev != format!("{name}={v}") {
+                                let msg =
+                                    format!("flag `{name}` is given twice with different values");
+                                self.err(ctx, "conflicting-flags", msg, t.span);
+                            }
+                        }
+                        true
+                    }
                     "error" => tables::ERRNO_NAMES.contains(&v.as_str()),
                     "kill.signal" => {
                         let l = v.to_ascii_lowercase();
@@ -729,7 +745,8 @@ impl Resolver<'_> {
                 self.err(ctx, "syntax-error", msg, t.span);
                 continue;
             }
-            if !tables::PROFILE_FLAGS.contains(&name.as_str()) {
+            if !tables::PROFILE_FLAGS.contains(&name.as_str()) && name != "attach_disconnected.ipc"
+            {
                 let msg = format!("unknown profile flag `{}`", t.text);
                 self.err_help(
                     ctx,
@@ -743,6 +760,17 @@ impl Resolver<'_> {
             if !out.contains(&name) {
                 out.push(name);
             }
+        }
+        if out.iter().any(|f| f.starts_with("attach_disconnected.ipc"))
+            && out.iter().any(|f| f == "no_attach_disconnected")
+        {
+            let span = vals.first().map(|f| f.span).unwrap_or_default();
+            self.err(
+                ctx,
+                "conflicting-flags",
+                "conflicting profile flags `attach_disconnected.ipc` and `no_attach_disconnected`",
+                span,
+            );
         }
         for (a, b) in [
             ("attach_disconnected", "no_attach_disconnected"),
@@ -797,9 +825,33 @@ impl Resolver<'_> {
         let mut i = 0;
         let mut seen_effect = false;
         let mut seen_owner = false;
+        let mut last_rank = 0u8;
         while let Some(t) = toks.get(i) {
             if t.kind != TokenKind::Word {
                 break;
+            }
+            // apparmor_parser's grammar fixes the order: `priority=`, `audit`,
+            // `allow`/`deny`, `owner`/`other`.
+            let rank = match t.text.as_str() {
+                "priority" => 0,
+                "audit" | "quiet" => 1,
+                "allow" | "deny" => 2,
+                "owner" | "user" | "other" => 3,
+                _ => 4,
+            };
+            if rank < 4 && rank < last_rank {
+                let msg = format!("qualifier `{}` is out of order", t.text);
+                self.err_help(
+                    ctx,
+                    "qualifier-order",
+                    msg,
+                    t.span,
+                    "write qualifiers in the order `priority=N audit allow|deny owner|other`",
+                );
+                return None;
+            }
+            if rank < 4 {
+                last_rank = rank;
             }
             match t.text.as_str() {
                 "audit" => {
@@ -1017,6 +1069,15 @@ impl Resolver<'_> {
     fn finish_profile(&mut self, p: &mut Profile) {
         let loc = p.location;
         if let Some(a) = p.attachment.as_mut() {
+            if let Ok(alts) = self.vars.expand_all(a) {
+                if let Some(bad) = alts.iter().find(|x| !x.starts_with('/')) {
+                    let msg = format!("attachment `{bad}` must be an absolute path");
+                    self.diags.push(
+                        Diagnostic::error("invalid-attachment", msg, loc.file, loc.span)
+                            .with_help("an attachment is a path glob starting with `/`"),
+                    );
+                }
+            }
             let mut a2 = a.clone();
             self.expand(&mut a2, loc, &[]);
             *a = a2;
@@ -1212,6 +1273,23 @@ impl CondParser<'_> {
         self.toks.get(self.pos).is_some_and(|t| t.is_word(w))
     }
 
+    /// Reads a comparison operator (`==`, `!=`, `>=`, `<=`, `>`, `<`) at the position.
+    fn comparator(&mut self) -> Option<&'static str> {
+        let a = self.toks.get(self.pos)?;
+        let b = self.toks.get(self.pos + 1);
+        let (op, n) = match (a.kind, a.text.as_str(), b.map(|b| b.kind)) {
+            (TokenKind::Eq, _, Some(TokenKind::Eq)) => ("==", 2),
+            (TokenKind::Unknown, "!", Some(TokenKind::Eq)) => ("!=", 2),
+            (TokenKind::Le, _, _) => ("<=", 1),
+            (TokenKind::Word, ">", Some(TokenKind::Eq)) => (">=", 2),
+            (TokenKind::Word, ">", _) => (">", 1),
+            (TokenKind::Word, "<", _) => ("<", 1),
+            _ => return None,
+        };
+        self.pos += n;
+        Some(op)
+    }
+
     fn or_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
         let mut v = self.and_expr(r)?;
         while self.peek_word("or") {
@@ -1272,6 +1350,27 @@ impl CondParser<'_> {
             }
             return Err(());
         }
+        if let Some(op) = self.comparator() {
+            let lhs = operand(r, t)?;
+            let rhs_tok = self.toks.get(self.pos).ok_or(())?;
+            self.pos += 1;
+            let rhs = operand(r, rhs_tok)?;
+            let ord = match (lhs.parse::<i64>(), rhs.parse::<i64>()) {
+                (Ok(a), Ok(b)) => a.cmp(&b),
+                _ => lhs.cmp(&rhs),
+            };
+            use std::cmp::Ordering::*;
+            let v = match op {
+                "==" => ord == Equal,
+                "!=" => ord != Equal,
+                ">=" => ord != Less,
+                "<=" => ord != Greater,
+                ">" => ord == Greater,
+                "<" => ord == Less,
+                _ => return Err(()),
+            };
+            return Ok(CondVal::Bool(v));
+        }
         if t.kind == TokenKind::Word {
             match t.text.to_ascii_lowercase().as_str() {
                 "true" => return Ok(CondVal::Bool(true)),
@@ -1287,6 +1386,22 @@ impl CondParser<'_> {
         }
         Err(())
     }
+}
+
+/// The value of a comparison operand: a single-valued set variable or a literal.
+fn operand(r: &Resolver, t: &Token) -> Result<String, ()> {
+    if !t.is_value() {
+        return Err(());
+    }
+    if t.text.starts_with('@') {
+        let mut v = r.vars.expand_all(&t.text).map_err(|_| ())?;
+        return if v.len() == 1 {
+            v.pop().ok_or(())
+        } else {
+            Err(())
+        };
+    }
+    Ok(t.text.clone())
 }
 
 /// `@{name}` → `name`.

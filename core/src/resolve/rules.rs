@@ -297,7 +297,11 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                         i += 1;
                         break;
                     }
-                    let pk = k.text.to_ascii_lowercase();
+                    let mut pk = k.text.to_ascii_lowercase();
+                    if class == Class::Network && pk == "label:" {
+                        // `peer=(label:=NAME)` sets the label on sent packets (AppArmor 5).
+                        pk = "label".into();
+                    }
                     if k.kind != TokenKind::Word
                         || !toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Eq)
                     {
@@ -332,7 +336,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             }
             let multi_ok = matches!(
                 (class, key.as_str()),
-                (Class::Signal, "set" | "peer") | (Class::Ptrace, "peer")
+                (Class::Signal, "set" | "peer") | (Class::Ptrace, "peer") | (Class::Dbus, "name")
             );
             let list = toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen);
             let Some(values) = cond_values(toks, &mut i) else {
@@ -486,6 +490,24 @@ fn class_checks(r: &mut Resolver, ctx: &Ctx, class: Class, a: &AccessRule, toks:
                 return false;
             }
             if class == Class::Network {
+                let fam = a.words.first().map(|w| w.to_ascii_lowercase());
+                let inet = match fam.as_deref() {
+                    Some(f) if tables::NETWORK_FAMILIES.contains(&f) => f == "inet" || f == "inet6",
+                    _ => true,
+                };
+                let has_ip = a
+                    .conds
+                    .iter()
+                    .chain(a.peer.iter())
+                    .any(|c| c.key == "ip" || c.key == "port");
+                if has_ip && !inet {
+                    let msg = format!(
+                        "`ip` and `port` apply only to inet and inet6, not `{}`",
+                        fam.unwrap_or_default()
+                    );
+                    r.err(ctx, "invalid-condition", msg, span);
+                    return false;
+                }
                 for c in a.conds.iter().chain(a.peer.iter()) {
                     for v in &c.values {
                         let valid = match c.key.as_str() {
@@ -543,7 +565,12 @@ fn class_checks(r: &mut Resolver, ctx: &Ctx, class: Class, a: &AccessRule, toks:
             if let Some(name) = a.words.first() {
                 let ok = match ty.map(String::as_str) {
                     Some("sysv") => name.chars().all(|c| c.is_ascii_digit()),
-                    _ => name.starts_with('/') || name.starts_with('@'),
+                    Some(_) => name.starts_with('/') || name.starts_with('@'),
+                    None => {
+                        name.starts_with('/')
+                            || name.starts_with('@')
+                            || name.chars().all(|c| c.is_ascii_digit())
+                    }
                 };
                 if !ok && !name.contains("@{") {
                     let msg = format!("invalid mqueue name `{name}`");
@@ -679,12 +706,51 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
                 r.err(ctx, "unknown-condition", msg, t.span);
                 return None;
             }
+            let list = toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen);
             let Some(values) = cond_values(toks, &mut i) else {
                 let msg = format!("missing value after `{key}`");
                 r.err(ctx, "syntax-error", msg, t.span);
                 return None;
             };
             if key.starts_with("option") {
+                if !list && values.iter().any(|v| v.contains(',')) {
+                    let msg = format!("mount options `{}` must be a list", values.join(" "));
+                    r.err_help(
+                        ctx,
+                        "syntax-error",
+                        msg,
+                        t.span,
+                        "write `options=(ro, noexec)`",
+                    );
+                    return None;
+                }
+                for (a, b) in [
+                    ("ro", "rw"),
+                    ("r", "rw"),
+                    ("read-only", "rw"),
+                    ("ro", "w"),
+                    ("strictatime", "nostrictatime"),
+                    ("lazytime", "nolazytime"),
+                    ("symfollow", "nosymfollow"),
+                    ("suid", "nosuid"),
+                    ("dev", "nodev"),
+                    ("exec", "noexec"),
+                    ("sync", "async"),
+                    ("mand", "nomand"),
+                    ("atime", "noatime"),
+                    ("diratime", "nodiratime"),
+                    ("relatime", "norelatime"),
+                    ("iversion", "noiversion"),
+                    ("acl", "noacl"),
+                    ("user", "nouser"),
+                    ("silent", "loud"),
+                ] {
+                    if !is_in && values.iter().any(|v| v == a) && values.iter().any(|v| v == b) {
+                        let msg = format!("conflicting mount options `{a}` and `{b}`");
+                        r.err(ctx, "conflicting-mount-options", msg, t.span);
+                        return None;
+                    }
+                }
                 for v in values.iter().flat_map(|v| v.split(',')) {
                     if !tables::MOUNT_OPTIONS.contains(&v) && !v.contains("@{") {
                         let msg = format!("unknown mount option `{v}`");
@@ -741,6 +807,44 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
         return None;
     }
     m.source = positional.first().map(|t| t.text.clone());
+    if kind == MountKind::Mount && m.source.is_some() && m.target.is_some() {
+        // Propagation changes and remounts act on a mount point alone: they take no
+        // source device.
+        const NO_SOURCE: &[&str] = &[
+            "remount",
+            "unbindable",
+            "make-unbindable",
+            "runbindable",
+            "make-runbindable",
+            "private",
+            "make-private",
+            "rprivate",
+            "make-rprivate",
+            "slave",
+            "make-slave",
+            "rslave",
+            "make-rslave",
+            "shared",
+            "make-shared",
+            "rshared",
+            "make-rshared",
+        ];
+        let opts = m.conds.iter().filter(|c| c.key == "options" && !c.is_in);
+        if let Some(o) = opts
+            .flat_map(|c| c.values.iter())
+            .find(|v| NO_SOURCE.contains(&v.as_str()))
+        {
+            let msg = format!("mount option `{o}` takes no source");
+            r.err_help(
+                ctx,
+                "invalid-mount",
+                msg,
+                span_of(toks),
+                "write `mount options=(...) -> /mountpoint,`",
+            );
+            return None;
+        }
+    }
     Some(m)
 }
 
@@ -1026,6 +1130,15 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
         return Vec::new();
     }
     let path_text = path.text.clone();
+    if path.kind == TokenKind::Word {
+        if let Some(Ok((0, end, _))) = super::vars::find_ref(&path_text) {
+            if matches!(path_text.as_bytes().get(end), Some(b'+' | b'=' | b'?')) {
+                let msg = format!("unexpected character after the variable in `{path_text}`");
+                r.err(ctx, "syntax-error", msg, path.span);
+                return Vec::new();
+            }
+        }
+    }
     if path.kind == TokenKind::Quoted && !(path_text.starts_with('/') || path_text.starts_with('@'))
     {
         r.err(
@@ -1339,7 +1452,27 @@ pub(super) fn string_fields<'a>(k: &'a mut RuleKind, out: &mut Vec<&'a mut Strin
 /// braces nested too deeply.
 pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
     let mut seen: std::collections::HashMap<&str, &Rule> = std::collections::HashMap::new();
+    let mut onexec: Vec<(&ChangeProfileRule, &Rule)> = Vec::new();
     for rule in rules {
+        if let RuleKind::ChangeProfile(c) = &rule.kind {
+            if rule.qualifiers.effect == Effect::Deny || c.exec_cond.is_none() {
+                continue;
+            }
+            let safe = |c: &ChangeProfileRule| c.exec_mode.as_deref() != Some("unsafe");
+            if onexec.iter().any(|(p, _)| {
+                p.exec_cond == c.exec_cond && p.target == c.target && safe(p) != safe(c)
+            }) {
+                let mut d = crate::diagnostics::Diagnostic::error(
+                    "conflicting-exec-modes",
+                    "conflicting `safe` and `unsafe` change_profile rules for the same exec condition",
+                    rule.location.file,
+                    rule.location.span,
+                );
+                d.included_from = rule.included_from.clone();
+                r.diags.push(d);
+            }
+            onexec.push((c, rule));
+        }
         if let RuleKind::File(f) = &rule.kind {
             if rule.qualifiers.effect == Effect::Deny {
                 continue;

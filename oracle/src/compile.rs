@@ -91,13 +91,33 @@ impl Compiler {
         self.run(Input::Path(path))
     }
 
+    /// The path globs of every rule as the parser expanded them (variables substituted,
+    /// `aare:` lines of `-D rule-exprs`), in the order the parser dumps them, duplicates
+    /// removed.
+    /// Profile names and other non-path expressions are left out.
+    pub fn rule_globs_text(&self, text: &str) -> Result<Vec<String>, OracleError> {
+        let out = self.exec(Input::Text(text), Mode::RuleExprs)?;
+        Ok(parse_rule_exprs(&out.stderr))
+    }
+
+    /// [`Compiler::rule_globs_text`] for a profile file.
+    pub fn rule_globs_file(&self, path: &Path) -> Result<Vec<String>, OracleError> {
+        let out = self.exec(Input::Path(path), Mode::RuleExprs)?;
+        Ok(parse_rule_exprs(&out.stderr))
+    }
+
     /// The argument list, without the input file.
-    fn args(&self) -> Result<Vec<std::ffi::OsString>, OracleError> {
+    fn args(&self, mode: Mode) -> Result<Vec<std::ffi::OsString>, OracleError> {
         // -Q: do not load into a kernel; -K: no cache; -S: binary policy on stdout.
         // `--config-file /dev/null` keeps /etc/apparmor/parser.conf (which may name its
         // own feature files or options) out of the result: the feature set is ours.
-        let mut args: Vec<std::ffi::OsString> = ["--config-file", "/dev/null", "-Q", "-K", "-S"]
+        let last: &[&str] = match mode {
+            Mode::Binary => &["-S"],
+            Mode::RuleExprs => &["-D", "rule-exprs"],
+        };
+        let mut args: Vec<std::ffi::OsString> = ["--config-file", "/dev/null", "-Q", "-K"]
             .iter()
+            .chain(last)
             .map(Into::into)
             .collect();
         let features = match &self.features {
@@ -120,8 +140,20 @@ impl Compiler {
     }
 
     fn run(&self, input: Input<'_>) -> Result<BinaryPolicy, OracleError> {
+        let out = self.exec(input, Mode::Binary)?;
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.stdout.is_empty() {
+            return Err(OracleError::Empty { stderr });
+        }
+        let mut policy = BinaryPolicy::from_bytes(&out.stdout)?;
+        policy.set_warnings(stderr);
+        Ok(policy)
+    }
+
+    /// Runs the parser; a non-zero exit is an error carrying its stderr.
+    fn exec(&self, input: Input<'_>, mode: Mode) -> Result<std::process::Output, OracleError> {
         let mut cmd = Command::new(&self.parser);
-        cmd.args(self.args()?);
+        cmd.args(self.args(mode)?);
         if let Input::Path(p) = input {
             cmd.arg(p);
         }
@@ -148,20 +180,35 @@ impl Compiler {
             }
         }
         let out = child.wait_with_output().map_err(pipe_err)?;
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if !out.status.success() {
             return Err(OracleError::Rejected {
                 status: out.status.to_string(),
-                stderr,
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             });
         }
-        if out.stdout.is_empty() {
-            return Err(OracleError::Empty { stderr });
-        }
-        let mut policy = BinaryPolicy::from_bytes(&out.stdout)?;
-        policy.set_warnings(stderr);
-        Ok(policy)
+        Ok(out)
     }
+}
+
+/// What the parser is asked to produce.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// `-S`: the binary policy.
+    Binary,
+    /// `-D rule-exprs`: each rule's expanded glob and regex, on stderr.
+    RuleExprs,
+}
+
+/// Picks the globs out of `aare: GLOB   ->   REGEX` lines.
+fn parse_rule_exprs(stderr: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("aare: "))
+        .filter_map(|l| l.rsplit_once("   ->   ").map(|(g, _)| g.to_string()))
+        .filter(|g| g.starts_with('/'))
+        .filter(|g| seen.insert(g.clone()))
+        .collect()
 }
 
 /// Compiles profile text with the default parser and features and the given include

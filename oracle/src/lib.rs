@@ -12,6 +12,7 @@
 mod compile;
 mod dfa;
 mod error;
+pub mod pathgen;
 mod perms;
 mod policy;
 pub mod stream;

@@ -290,3 +290,19 @@ fn file_dfa_is_the_same_for_every_feature_set() {
         }
     }
 }
+
+#[test]
+fn rule_globs_are_the_parser_expansions() {
+    if !common::parser_or_skip("rule_globs_are_the_parser_expansions") {
+        return;
+    }
+    let mut globs = Compiler::default()
+        .rule_globs_text(
+            "#include <tunables/global>\nprofile t {\n  @{PROC}/*/x w,\n  /a/{b,c}/** r,\n  /a/{b,c}/** w,\n}\n",
+        )
+        .unwrap();
+    // Variables are substituted, alternations kept, the profile name left out, and the
+    // repeated glob listed once (the parser dumps them in its own order).
+    globs.sort();
+    assert_eq!(globs, ["/a/{b,c}/**", "/proc/*/x"]);
+}

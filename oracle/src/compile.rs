@@ -139,6 +139,17 @@ impl Compiler {
         Ok(args)
     }
 
+    /// The raw binary policy for a file, unparsed (for tests of the reader itself).
+    pub fn binary_file(&self, path: &Path) -> Result<Vec<u8>, OracleError> {
+        let out = self.exec(Input::Path(path), Mode::Binary)?;
+        if out.stdout.is_empty() {
+            return Err(OracleError::Empty {
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+        Ok(out.stdout)
+    }
+
     fn run(&self, input: Input<'_>) -> Result<BinaryPolicy, OracleError> {
         let out = self.exec(input, Mode::Binary)?;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

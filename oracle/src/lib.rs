@@ -11,6 +11,7 @@
 
 mod compile;
 mod dfa;
+pub mod differential;
 mod error;
 pub mod pathgen;
 mod perms;

@@ -1,5 +1,13 @@
 //! `--help` for every subcommand shows examples and the exit codes; usage errors exit 2.
 
+// Test helpers outside `#[test]` functions may unwrap too: a failure there is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 use common::*;
 

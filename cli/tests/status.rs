@@ -1,6 +1,14 @@
 //! `status` and `unload` against a fake /sys and /proc: what is loaded, who is confined,
 //! and the clear errors when the host cannot do it.
 
+// Test helpers outside `#[test]` functions may unwrap too: a failure there is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Helpers shared by the CLI's integration tests: run the built binary, make temp files.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -7,6 +7,7 @@
 pub mod components;
 pub mod denial;
 pub mod engine;
+pub mod export;
 pub mod highlight;
 pub mod library;
 pub mod positions;

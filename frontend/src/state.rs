@@ -6,7 +6,7 @@
 
 use crate::denial::parse_denial;
 use crate::library::{self, SEARCH_DIR};
-use armorlab_core::share::{Fragment, ShareState};
+use armorlab_core::share::{self, Fragment, ShareState};
 use armorlab_core::source::MemoryProvider;
 use std::collections::BTreeMap;
 
@@ -463,6 +463,31 @@ impl State {
     }
 }
 
+impl State {
+    /// The share-link fragment (without `#`) that restores this playground exactly.
+    pub fn share_fragment(&self) -> String {
+        share::encode(&self.to_share())
+    }
+
+    /// The fragment of an embed URL: the template by id when unchanged (short, readable
+    /// links), else the compressed text; the whole state when includes were edited.
+    pub fn embed_fragment(&self) -> String {
+        if !self.includes.is_empty() {
+            return format!("embed&{}", self.share_fragment());
+        }
+        let mut out = String::from("embed&");
+        match (&self.template, self.is_pristine_template()) {
+            (Some(id), true) => out.push_str(&format!("template={id}")),
+            _ => out.push_str(&format!("profile={}", share::encode_text(&self.profile))),
+        }
+        for q in &self.queries {
+            out.push_str("&q=");
+            out.push_str(&share::encode_query(&q.text));
+        }
+        out
+    }
+}
+
 /// The debounce before re-analysing after a keystroke: none when the last analysis was fast
 /// (the answer then arrives within the same frame), otherwise about twice its duration, so
 /// typing stays responsive on slow machines and big profiles.
@@ -478,6 +503,23 @@ pub fn debounce_ms(last_analysis_ms: f64) -> u32 {
 mod tests {
     use super::*;
     use armorlab_core::share;
+
+    #[test]
+    fn embed_fragments_restore_the_same_rows() {
+        let mut s = State::default();
+        let f = s.embed_fragment();
+        assert!(f.starts_with("embed&template=docker-default&q="), "{f}");
+        let mut t = State::default();
+        t.apply(Action::Restore(share::parse_fragment(&f).unwrap()));
+        assert!(t.embed);
+        assert_eq!(t.query_texts(), s.query_texts());
+        s.apply(Action::SetProfile("profile e { }\n".into()));
+        let f = s.embed_fragment();
+        assert!(f.contains("profile=1."));
+        let mut u = State::default();
+        u.apply(Action::Restore(share::parse_fragment(&f).unwrap()));
+        assert_eq!(u.profile, "profile e { }\n");
+    }
 
     #[test]
     fn starts_on_docker_default_with_default_queries() {

@@ -56,6 +56,8 @@ pub fn resolve(name: &str, text: &str, provider: &dyn SourceProvider) -> Resolut
         by_path: HashMap::new(),
         stack: Vec::new(),
         abi: None,
+        profile_names: Default::default(),
+        reported: Default::default(),
     };
     let tree = Rc::new(syntax::parse(text, main));
     r.diags.extend(tree.diagnostics.iter().cloned());
@@ -118,6 +120,10 @@ struct Resolver<'p> {
     by_path: HashMap<String, FileId>,
     stack: Vec<FileId>,
     abi: Option<String>,
+    /// Full names of the profiles seen so far (duplicate detection).
+    profile_names: std::collections::HashSet<String>,
+    /// Expansion errors already reported, by location and code.
+    reported: std::collections::HashSet<(Location, String)>,
 }
 
 /// Collapses runs of white space into single spaces.
@@ -369,7 +375,11 @@ impl Resolver<'_> {
                 (Some(f), Some(l)) => f.span.join(l.span),
                 _ => item.span,
             };
-            let mut p = CondParser { toks: cond, pos: 0 };
+            let mut p = CondParser {
+                toks: cond,
+                pos: 0,
+                depth: 0,
+            };
             let value = match p.or_expr(self) {
                 Ok(v) if p.pos == cond.len() => Some(v),
                 Ok(_) | Err(()) => {
@@ -447,22 +457,19 @@ impl Resolver<'_> {
         let mut c = ctx.clone();
         c.quals = Qualifiers::default();
         self.walk(&b.body, &c, &mut Scope::Body(&mut profile));
+        if !self.profile_names.insert(profile.full_name.clone()) {
+            let msg = format!("profile `{}` is defined more than once", profile.full_name);
+            self.err_help(
+                ctx,
+                "duplicate-profile",
+                msg,
+                b.header_span,
+                "rename one of the profiles or merge them",
+            );
+        }
         match scope {
-            Scope::Top(list) => {
-                if let Some(prev) = list.iter().find(|p| p.full_name == profile.full_name) {
-                    let _ = prev;
-                    let msg = format!("profile `{}` is defined more than once", profile.full_name);
-                    self.err(ctx, "duplicate-profile", msg, b.header_span);
-                }
-                list.push(profile)
-            }
-            Scope::Body(parent) => {
-                if parent.children.iter().any(|p| p.name == profile.name) {
-                    let msg = format!("profile `{}` is defined more than once", profile.full_name);
-                    self.err(ctx, "duplicate-profile", msg, b.header_span);
-                }
-                parent.children.push(profile)
-            }
+            Scope::Top(list) => list.push(profile),
+            Scope::Body(parent) => parent.children.push(profile),
         }
     }
 
@@ -1031,6 +1038,11 @@ impl Resolver<'_> {
                 format!("variable `@{{{n}}}` refers to itself"),
                 format!("@{{{n}}}"),
             ),
+            ExpandError::TooLarge(n) => (
+                "expansion-too-large",
+                format!("expanding `@{{{n}}}` produces too large a glob"),
+                format!("@{{{n}}}"),
+            ),
             ExpandError::Malformed(s) => (
                 "invalid-variable",
                 format!("invalid variable reference in `{s}`"),
@@ -1057,11 +1069,7 @@ impl Resolver<'_> {
             );
         }
         d.included_from = included_from.to_vec();
-        if !self
-            .diags
-            .iter()
-            .any(|x| x.location == d.location && x.code == d.code)
-        {
+        if self.reported.insert((d.location, d.code.clone())) {
             self.diags.push(d);
         }
     }
@@ -1266,6 +1274,7 @@ enum CondVal {
 struct CondParser<'t> {
     toks: &'t [Token],
     pos: usize,
+    depth: usize,
 }
 
 impl CondParser<'_> {
@@ -1317,6 +1326,17 @@ impl CondParser<'_> {
     }
 
     fn not_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
+        // Bound the recursion of `not not ...` and `((...))` on hostile input.
+        self.depth += 1;
+        if self.depth > 64 {
+            return Err(());
+        }
+        let v = self.not_inner(r);
+        self.depth -= 1;
+        v
+    }
+
+    fn not_inner(&mut self, r: &Resolver) -> Result<CondVal, ()> {
         if self.peek_word("not") {
             self.pos += 1;
             return Ok(match self.not_expr(r)? {

@@ -294,6 +294,13 @@ impl<'a> Lexer<'a> {
     /// (not consumed), which the parser handles as statement delimiters.
     pub(crate) fn token(&mut self, in_paren: bool, after_eq: bool) -> Option<Token> {
         self.skip_trivia();
+        if in_paren {
+            // Commas separate list values; they carry no meaning of their own.
+            while self.peek() == Some(b',') {
+                self.pos += 1;
+                self.skip_trivia();
+            }
+        }
         let b = self.peek()?;
         let start = self.pos;
         if after_eq && b != b'(' && b != b'"' && b != b',' && (b != b'}' || in_paren) {
@@ -310,11 +317,6 @@ impl<'a> Lexer<'a> {
             })
         };
         match b {
-            b',' if in_paren => {
-                // Commas separate list values; they carry no meaning of their own.
-                self.pos += 1;
-                self.token(in_paren, false)
-            }
             b',' | b'{' | b'}' => None,
             b'(' => punct(self, TokenKind::LParen, 1),
             b')' => punct(self, TokenKind::RParen, 1),

@@ -2,6 +2,9 @@
 //! hang or unbounded memory. And the error messages themselves: code, message, help and
 //! the exact text they underline.
 
+// Helpers of a test file may unwrap and index: a failure there is a failed test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use armorlab_core::model::RuleKind;
 use armorlab_core::{analyze, Analysis, Diagnostic, MemoryProvider, NoIncludes, Severity};
 

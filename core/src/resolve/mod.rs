@@ -157,6 +157,24 @@ impl Resolver<'_> {
                 Item::Comment(_) | Item::Error(_) => {}
                 Item::Include(inc) => self.include(inc, ctx, scope),
                 Item::Abi(a) => {
+                    // apparmor_parser reads the abi file, so a missing one is an error.
+                    // `kernel` and `default` name the running kernel's abi and the parser's
+                    // default, not files.
+                    let special = a.style == IncludeStyle::Angle
+                        && (a.name == "kernel" || a.name == "default");
+                    if !a.name.is_empty()
+                        && !special
+                        && self.provider.resolve(&a.name, a.style).is_none()
+                    {
+                        let msg = format!("could not open abi `{}`", a.name);
+                        self.err_help(
+                            ctx,
+                            "missing-abi",
+                            msg,
+                            a.span,
+                            "check the name and the include search path",
+                        );
+                    }
                     if ctx.file == FileId(0) && self.abi.is_none() {
                         self.abi = Some(a.name.clone());
                     }

@@ -161,11 +161,17 @@ impl Parser<'_> {
         match self.lx.peek() {
             Some(b'<') => {
                 self.lx.pos += 1;
+                let save = self.lx.pos;
+                self.lx.skip_blanks();
+                if self.lx.peek() != Some(b'"') {
+                    self.lx.pos = save;
+                }
                 if self.lx.peek() == Some(b'"') {
                     let (tok, closed) = self.lx.quoted();
                     if !closed {
                         self.error("unterminated-string", "unterminated string", tok.span);
                     }
+                    self.lx.skip_blanks();
                     if self.lx.peek() == Some(b'>') {
                         self.lx.pos += 1;
                     } else {

@@ -1466,3 +1466,204 @@ fn valid_var_name(n: &str) -> bool {
     n.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
         && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Effect, ExecKind, FilePerms, Owner, ProfileMode, RuleKind};
+    use crate::{analyze, MemoryProvider, NoIncludes};
+
+    fn kinds(text: &str, profile: &str) -> Vec<RuleKind> {
+        let a = analyze("t", text, &NoIncludes);
+        assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+        a.policy
+            .find(profile)
+            .unwrap()
+            .rules
+            .iter()
+            .map(|r| r.kind.clone())
+            .collect()
+    }
+
+    fn path(k: &RuleKind) -> &str {
+        match k {
+            RuleKind::File(f) => f.path.as_deref().unwrap(),
+            other => panic!("not a file rule: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn variables_expand_to_alternations_and_nest() {
+        let text = "@{A} = /x /y\n@{A} += /z\n@{B} = @{A}/sub\nprofile p {\n  @{B}/** r,\n  /one@{C} w,\n}\n@{C} = tail\n";
+        let k = kinds(text, "p");
+        assert_eq!(path(&k[0]), "{/x,/y,/z}/sub/**");
+        // Variables may be defined after use: upstream expands after parsing.
+        assert_eq!(path(&k[1]), "/onetail");
+    }
+
+    #[test]
+    fn aliases_add_a_rule_under_the_target() {
+        let k = kinds(
+            "alias /usr/ -> /mnt/usr/,\nprofile p {\n  /usr/bin/** r,\n}\n",
+            "p",
+        );
+        let paths: Vec<&str> = k.iter().map(path).collect();
+        assert_eq!(paths, vec!["/usr/bin/**", "/mnt/usr/bin/**"]);
+    }
+
+    #[test]
+    fn hats_children_and_namespaces_get_full_names() {
+        let text = "profile :ns:outer /bin/o flags=(complain) {\n  ^hat { }\n  hat h2 { }\n  profile child { }\n}\n/usr/bin/x { }\n";
+        let a = analyze("t", text, &NoIncludes);
+        assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+        let names: Vec<&str> = a
+            .policy
+            .all_profiles()
+            .iter()
+            .map(|p| p.full_name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ":ns:outer",
+                ":ns:outer//hat",
+                ":ns:outer//h2",
+                ":ns:outer//child",
+                "/usr/bin/x"
+            ]
+        );
+        let outer = &a.policy.profiles[0];
+        assert_eq!(outer.namespace.as_deref(), Some("ns"));
+        assert_eq!(outer.attachment.as_deref(), Some("/bin/o"));
+        assert_eq!(outer.mode, ProfileMode::Complain);
+        assert!(outer.children[0].is_hat && outer.children[1].is_hat);
+        assert!(!outer.children[2].is_hat);
+        assert_eq!(
+            a.policy.profiles[1].attachment.as_deref(),
+            Some("/usr/bin/x")
+        );
+    }
+
+    #[test]
+    fn qualifier_blocks_and_rule_text() {
+        let text =
+            "profile p {\n  audit owner {\n    /home/**   rw,\n    deny /etc/shadow  r,\n  }\n}\n";
+        let a = analyze("t", text, &NoIncludes);
+        let rules = &a.policy.find("p").unwrap().rules;
+        assert!(rules.iter().all(|r| r.qualifiers.audit));
+        assert!(rules.iter().all(|r| r.qualifiers.owner == Owner::Owner));
+        assert_eq!(rules[1].qualifiers.effect, Effect::Deny);
+        assert_eq!(rules[0].text, "/home/** rw");
+        assert_eq!(
+            a.sources
+                .get(rules[1].location.file)
+                .unwrap()
+                .slice(rules[1].location.span),
+            "deny /etc/shadow  r"
+        );
+    }
+
+    #[test]
+    fn exec_modes_and_targets() {
+        let text = "profile p {\n  /bin/a Pix,\n  /bin/b cux -> kid,\n  px /bin/c,\n  unsafe px /bin/d,\n  /bin/e rix,\n  file,\n}\n";
+        let k = kinds(text, "p");
+        let exec = |k: &RuleKind| match k {
+            RuleKind::File(f) => f.exec.clone().unwrap(),
+            _ => panic!(),
+        };
+        let a = exec(&k[0]);
+        assert_eq!(
+            (a.kind, a.scrub, a.fallback),
+            (ExecKind::Profile, true, Some(ExecKind::Inherit))
+        );
+        let b = exec(&k[1]);
+        assert_eq!(
+            (b.kind, b.fallback, b.target.as_deref()),
+            (ExecKind::Child, Some(ExecKind::Unconfined), Some("kid"))
+        );
+        // Perms-first: scrubbing comes from safe (default) / unsafe, not the letter case.
+        assert!(exec(&k[2]).scrub);
+        assert!(!exec(&k[3]).scrub);
+        match &k[4] {
+            RuleKind::File(f) => assert_eq!(f.perms.letters(), "rx"),
+            _ => panic!(),
+        }
+        match &k[5] {
+            RuleKind::File(f) => {
+                assert!(f.path.is_none());
+                assert!(f.perms.contains(FilePerms::WRITE.union(FilePerms::LINK)));
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn other_rule_classes() {
+        let text = "profile p {\n  link subset /l -> /t,\n  /a l -> /b,\n  capability net_admin sys_ptrace,\n  network inet stream,\n  mount fstype=ext4 options=(ro, nosuid) /dev/sda1 -> /mnt/,\n  umount /mnt/,\n  pivot_root oldroot=/old/ /new/ -> child,\n  change_profile -> other,\n  set rlimit nofile <= 1024,\n  dbus send bus=session path=/org/x peer=(name=org.x label=foo),\n  signal (send, receive) set=(hup term) peer=bar,\n  ptrace trace peer=baz,\n  unix (connect) type=stream peer=(addr=@foo),\n  all,\n}\n";
+        let k = kinds(text, "p");
+        assert!(
+            matches!(&k[0], RuleKind::Link(l) if l.subset && l.link == "/l" && l.target == "/t")
+        );
+        assert!(matches!(&k[1], RuleKind::Link(l) if !l.subset && l.target == "/b"));
+        assert!(
+            matches!(&k[2], RuleKind::Capability { names } if names == &["net_admin", "sys_ptrace"])
+        );
+        assert!(matches!(&k[3], RuleKind::Network(a) if a.words == ["inet", "stream"]));
+        match &k[4] {
+            RuleKind::Mount(m) => {
+                assert_eq!(m.source.as_deref(), Some("/dev/sda1"));
+                assert_eq!(m.target.as_deref(), Some("/mnt/"));
+                assert_eq!(m.conds[1].values, vec!["ro", "nosuid"]);
+            }
+            _ => panic!(),
+        }
+        assert!(matches!(&k[5], RuleKind::Umount(m) if m.source.as_deref() == Some("/mnt/")));
+        assert!(matches!(&k[6], RuleKind::PivotRoot(m) if m.target.as_deref() == Some("child")));
+        assert!(
+            matches!(&k[7], RuleKind::ChangeProfile(c) if c.target.as_deref() == Some("other"))
+        );
+        assert!(
+            matches!(&k[8], RuleKind::Rlimit { resource, value } if resource == "nofile" && value == "1024")
+        );
+        match &k[9] {
+            RuleKind::Dbus(d) => {
+                assert_eq!(d.access, vec!["send"]);
+                assert_eq!(d.peer.len(), 2);
+            }
+            _ => panic!(),
+        }
+        match &k[10] {
+            RuleKind::Signal(s) => {
+                assert_eq!(s.access, vec!["send", "receive"]);
+                assert_eq!(s.conds[0].values, vec!["hup", "term"]);
+                assert_eq!(s.peer[0].values, vec!["bar"]);
+            }
+            _ => panic!(),
+        }
+        assert!(matches!(&k[11], RuleKind::Ptrace(p) if p.access == ["trace"]));
+        assert!(matches!(&k[12], RuleKind::Unix(u) if u.peer[0].key == "addr"));
+        assert!(matches!(&k[13], RuleKind::All));
+    }
+
+    #[test]
+    fn included_rules_carry_their_include_chain() {
+        let mut p = MemoryProvider::new(["/d"]);
+        p.insert("/d/abs/base", "  include <abs/inner>\n");
+        p.insert("/d/abs/inner", "  /inner r,\n");
+        p.insert("/d/tun/global", "@{HOME} = /home/*/ /root/\n");
+        p.insert("/d/dir/a", "  /from/dir/a r,\n");
+        p.insert("/d/dir/.hidden", "  /hidden r,\n");
+        p.insert("/d/dir/b.dpkg-old", "  /old r,\n");
+        let text = "include <tun/global>\nprofile p {\n  include <abs/base>\n  include <dir>\n  @{HOME}/x r,\n}\n";
+        let a = analyze("main", text, &p);
+        assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+        let rules = &a.policy.find("p").unwrap().rules;
+        let paths: Vec<&str> = rules.iter().map(|r| path(&r.kind)).collect();
+        assert_eq!(paths, vec!["/inner", "/from/dir/a", "{/home/*/,/root/}/x"]);
+        assert_eq!(rules[0].included_from.len(), 2);
+        assert_eq!(
+            a.sources.get(rules[0].location.file).unwrap().name,
+            "/d/abs/inner"
+        );
+        assert!(rules[2].included_from.is_empty());
+    }
+}

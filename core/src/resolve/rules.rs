@@ -65,10 +65,23 @@ pub(super) fn interpret(
         "link" => link(r, rest, span, ctx),
         "file" => {
             if rest.is_empty() {
+                // apparmor_parser turns `file,` into `/{**,}` with every base permission
+                // and inherit-exec.
                 Some(RuleKind::File(FileRule {
                     path: None,
-                    perms: FilePerms::NONE,
-                    exec: None,
+                    perms: FilePerms::READ
+                        .union(FilePerms::WRITE)
+                        .union(FilePerms::APPEND)
+                        .union(FilePerms::EXEC)
+                        .union(FilePerms::MMAP)
+                        .union(FilePerms::LOCK)
+                        .union(FilePerms::LINK),
+                    exec: Some(ExecMode {
+                        kind: ExecKind::Inherit,
+                        scrub: false,
+                        fallback: None,
+                        target: None,
+                    }),
                 }))
             } else {
                 return file(r, rest, q, span, ctx);
@@ -1047,6 +1060,21 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
         _ => toks,
     };
     let perms_first = toks.first().is_some_and(|t| !is_path(t));
+    // `l subset /link -> /target`: the perms-first link form may say `subset`.
+    let mut subset = false;
+    let owned: Vec<Token>;
+    let toks = if perms_first && toks.get(1).is_some_and(|t| t.is_word("subset")) {
+        subset = true;
+        owned = toks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, t)| t.clone())
+            .collect();
+        &owned[..]
+    } else {
+        toks
+    };
     let (path, mode) = match (toks.first(), toks.get(1)) {
         (Some(p), Some(m)) if is_path(p) && m.kind == TokenKind::Word => (p, m),
         (Some(m), Some(p))
@@ -1149,11 +1177,20 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
         );
         return Vec::new();
     }
+    if subset && (perms != FilePerms::LINK || target.is_none()) {
+        r.err(
+            ctx,
+            "syntax-error",
+            "`subset` can only be used with link rules",
+            span,
+        );
+        return Vec::new();
+    }
     let mut out = Vec::new();
     match (exec, target) {
         (e, Some(t)) if perms.contains(FilePerms::LINK) => {
             out.push(RuleKind::Link(LinkRule {
-                subset: false,
+                subset,
                 link: path_text.clone(),
                 target: t,
             }));

@@ -57,6 +57,7 @@ pub fn resolve(name: &str, text: &str, provider: &dyn SourceProvider) -> Resolut
         stack: Vec::new(),
         abi: None,
         profile_names: Default::default(),
+        include_cache: Default::default(),
         reported: Default::default(),
     };
     let tree = Rc::new(syntax::parse(text, main));
@@ -120,6 +121,8 @@ struct Resolver<'p> {
     by_path: HashMap<String, FileId>,
     stack: Vec<FileId>,
     abi: Option<String>,
+    /// Files included so far in the current profile (or preamble).
+    include_cache: std::collections::HashSet<FileId>,
     /// Full names of the profiles seen so far (duplicate detection).
     profile_names: std::collections::HashSet<String>,
     /// Expansion errors already reported, by location and code.
@@ -377,6 +380,12 @@ impl Resolver<'_> {
             self.diags.push(d);
             return;
         }
+        // Like apparmor_parser, a file already included in this profile (or, outside
+        // profiles, in the preamble) is skipped: abstractions that include each other
+        // contribute their rules once.
+        if !self.include_cache.insert(id) {
+            return;
+        }
         let Some(tree) = self.trees.get(&id).cloned() else {
             return;
         };
@@ -474,7 +483,10 @@ impl Resolver<'_> {
         };
         let mut c = ctx.clone();
         c.quals = Qualifiers::default();
+        // Each profile starts with an empty include cache, restored afterwards.
+        let saved_cache = std::mem::take(&mut self.include_cache);
         self.walk(&b.body, &c, &mut Scope::Body(&mut profile));
+        self.include_cache = saved_cache;
         if !self.profile_names.insert(profile.full_name.clone()) {
             let msg = format!("profile `{}` is defined more than once", profile.full_name);
             self.err_help(

@@ -425,12 +425,18 @@ fn load_dfa(profile: &str, which: &'static str, data: &[u8]) -> Result<Dfa, Orac
 
 fn read_xtable(profile: &str, children: &[Element]) -> Result<Vec<String>, OracleError> {
     let [Element {
-        value: Value::Array { items, .. },
+        value: Value::Array { items, count },
         ..
     }] = children
     else {
         return Err(bad(profile, "xtable is not a single array"));
     };
+    if usize::from(*count) != items.len() {
+        return Err(bad(
+            profile,
+            "xtable announces a different number of entries than it holds",
+        ));
+    }
     items
         .iter()
         .map(|it| match &it.value {

@@ -253,12 +253,10 @@ fn file_dfa_is_the_same_for_every_feature_set() {
     }
     let file = common::template("docker-default.docs.apparmor");
     let mut sets = vec![Features::DebianPinned, Features::Compat];
-    let all = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/apparmor-parser-tests/features_files/features.all");
-    if all.is_file() {
-        sets.push(Features::File(all));
-    } else {
-        eprintln!("conformance features.all is absent: comparing two feature sets only");
+    if let Some(dir) = common::conformance_dir("file_dfa_is_the_same_for_every_feature_set") {
+        sets.push(Features::File(
+            dir.join("apparmor-parser-tests/features_files/features.all"),
+        ));
     }
     let policies: Vec<BinaryPolicy> = sets
         .iter()

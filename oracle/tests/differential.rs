@@ -38,8 +38,8 @@ const LINK_SAMPLE: usize = 150;
 const SHOW_PER_SUBJECT: usize = 4;
 
 /// Every readable text file under `root`, keyed by absolute path, for the resolver.
-fn provider_for(root: &Path) -> MemoryProvider {
-    let mut p = MemoryProvider::new([root.display().to_string()]);
+fn provider_for(root: &Path, search_dirs: &[String]) -> MemoryProvider {
+    let mut p = MemoryProvider::new(search_dirs.iter().cloned());
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -129,28 +129,36 @@ fn ask_link(
 struct Subject {
     label: String,
     file: PathBuf,
+    /// The folder whose files the resolver may include.
     include_root: PathBuf,
+    /// The resolver's search directories (the first is also the base of relative
+    /// quoted includes).
+    search_dirs: Vec<String>,
+    compiler: Compiler,
 }
 
 fn subjects() -> Vec<Subject> {
     let etc = PathBuf::from("/etc/apparmor.d");
+    let subject = |label: String, file: PathBuf| Subject {
+        label,
+        file,
+        include_root: etc.clone(),
+        search_dirs: vec![etc.display().to_string()],
+        compiler: Compiler::default(),
+    };
     let mut out = vec![
-        Subject {
-            label: "docker-default (docs)".into(),
-            file: common::template("docker-default.docs.apparmor"),
-            include_root: etc.clone(),
-        },
-        Subject {
-            label: "docker-default (rendered moby template)".into(),
-            file: common::template("docker-default.rendered.apparmor"),
-            include_root: etc.clone(),
-        },
-        Subject {
-            label: "glob-features".into(),
-            file: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/data/glob-features.apparmor"),
-            include_root: etc.clone(),
-        },
+        subject(
+            "docker-default (docs)".into(),
+            common::template("docker-default.docs.apparmor"),
+        ),
+        subject(
+            "docker-default (rendered moby template)".into(),
+            common::template("docker-default.rendered.apparmor"),
+        ),
+        subject(
+            "glob-features".into(),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/glob-features.apparmor"),
+        ),
     ];
     let mut system: Vec<PathBuf> = std::fs::read_dir(&etc)
         .map(|rd| {
@@ -162,13 +170,60 @@ fn subjects() -> Vec<Subject> {
         .unwrap_or_default();
     system.sort();
     for file in system {
-        out.push(Subject {
-            label: file.display().to_string(),
-            file,
-            include_root: etc.clone(),
-        });
+        out.push(subject(file.display().to_string(), file));
     }
     out
+}
+
+/// Upstream parser tests about file rules, links, exec transitions and variables that
+/// are expected to compile (`#=EXRESULT PASS`, not TODO or DISABLED). They are run like
+/// upstream runs them: includes from `simple_tests/`, quoted includes relative to its
+/// parent folder.
+fn conformance_subjects(root: &Path) -> Vec<Subject> {
+    let tst = root.join("apparmor-parser-tests");
+    let simple = tst.join("simple_tests");
+    let mut files = Vec::new();
+    for dir in ["file", "link", "xtrans", "vars"] {
+        let mut stack = vec![simple.join(dir)];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "sd") {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            text.contains("#=EXRESULT PASS")
+                && !text.contains("#=TODO")
+                && !text.contains("#=DISABLED")
+        })
+        .map(|file| Subject {
+            label: file
+                .strip_prefix(&simple)
+                .unwrap_or(&file)
+                .display()
+                .to_string(),
+            file,
+            include_root: tst.clone(),
+            search_dirs: vec![tst.display().to_string(), simple.display().to_string()],
+            compiler: Compiler {
+                include_dirs: vec![simple.clone()],
+                workdir: Some(tst.clone()),
+                ..Compiler::default()
+            },
+        })
+        .collect()
 }
 
 fn show(d: &Disagreement) -> String {
@@ -189,35 +244,36 @@ fn show(d: &Disagreement) -> String {
     )
 }
 
-#[test]
-fn armorlab_agrees_with_the_kernel_walk() {
-    if !common::parser_or_skip("armorlab_agrees_with_the_kernel_walk") {
-        return;
-    }
-    let compiler = Compiler::default();
+/// Runs the comparison over `subjects` and fails on any disagreement.
+fn run(title: &str, subjects: Vec<Subject>, per_glob: usize, cap: usize, link_sample: usize) {
     let started = Instant::now();
     let mut all_stats: Vec<Stats> = Vec::new();
     let mut disagreements: Vec<Disagreement> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    let mut providers: Vec<(PathBuf, MemoryProvider)> = Vec::new();
+    let mut providers: Vec<(Vec<String>, MemoryProvider)> = Vec::new();
     let mut link_bad: Vec<LinkDisagreement> = Vec::new();
     let (mut link_compared, mut link_agreed) = (0usize, 0usize);
 
-    for (i, s) in subjects().into_iter().enumerate() {
+    for (i, s) in subjects.into_iter().enumerate() {
+        let compiler = &s.compiler;
         let oracle = match compiler.compile_file(&s.file) {
             Ok(p) => p,
             Err(e) => {
                 // Files the real parser refuses are not part of the comparison.
-                println!("{}: skipped, apparmor_parser refuses it: {e}", s.label);
+                let why: String = e.to_string().chars().take(160).collect();
+                println!("  {}: skipped, apparmor_parser refuses it: {why}", s.label);
                 continue;
             }
         };
-        if !providers.iter().any(|(r, _)| r == &s.include_root) {
-            providers.push((s.include_root.clone(), provider_for(&s.include_root)));
+        if !providers.iter().any(|(r, _)| r == &s.search_dirs) {
+            providers.push((
+                s.search_dirs.clone(),
+                provider_for(&s.include_root, &s.search_dirs),
+            ));
         }
         let provider = &providers
             .iter()
-            .find(|(r, _)| r == &s.include_root)
+            .find(|(r, _)| r == &s.search_dirs)
             .unwrap()
             .1;
         let ours = match armorlab(&s.file, provider) {
@@ -230,7 +286,7 @@ fn armorlab_agrees_with_the_kernel_walk() {
                 continue;
             }
         };
-        let paths = query_paths(&compiler, &s.file, PER_GLOB, CAP, 0x5eed + i as u64).unwrap();
+        let paths = query_paths(compiler, &s.file, per_glob, cap, 0x5eed + i as u64).unwrap();
         let (stats, bad) = compare(&s.label, &oracle, &paths, |profile, path, owner| {
             ask(&ours, profile, path, owner)
         })
@@ -246,7 +302,7 @@ fn armorlab_agrees_with_the_kernel_walk() {
         }
         all_stats.push(stats);
         disagreements.extend(bad);
-        let (c, a, lb) = compare_links(&s.label, &oracle, &paths, LINK_SAMPLE, |p, l, t, o| {
+        let (c, a, lb) = compare_links(&s.label, &oracle, &paths, link_sample, |p, l, t, o| {
             ask_link(&ours, p, l, t, o)
         })
         .unwrap();
@@ -255,7 +311,7 @@ fn armorlab_agrees_with_the_kernel_walk() {
         link_bad.extend(lb);
     }
 
-    println!("differential: armorlab eval vs apparmor_parser + kernel DFA walk");
+    println!("differential ({title}): armorlab eval vs apparmor_parser + kernel DFA walk");
     let (mut q, mut a) = (0usize, 0usize);
     for s in &all_stats {
         println!(
@@ -312,5 +368,37 @@ fn armorlab_agrees_with_the_kernel_walk() {
             .map(show)
             .or_else(|| failures.first().cloned())
             .unwrap_or_default()
+    );
+}
+
+#[test]
+fn armorlab_agrees_with_the_kernel_walk() {
+    if !common::parser_or_skip("armorlab_agrees_with_the_kernel_walk") {
+        return;
+    }
+    run(
+        "docker-default, /etc/apparmor.d, glob features",
+        subjects(),
+        PER_GLOB,
+        CAP,
+        LINK_SAMPLE,
+    );
+}
+
+#[test]
+fn armorlab_agrees_on_conformance_file_profiles() {
+    if !common::parser_or_skip("armorlab_agrees_on_conformance_file_profiles") {
+        return;
+    }
+    let Some(root) = common::conformance_dir("armorlab_agrees_on_conformance_file_profiles") else {
+        return;
+    };
+    // Many small profiles: fewer paths each keeps the run short.
+    run(
+        "upstream parser tests: file, link, xtrans, vars",
+        conformance_subjects(&root),
+        6,
+        300,
+        20,
     );
 }

@@ -9,6 +9,60 @@ use crate::stream::{self, Element, Value};
 /// The kernel's class index of file rules inside a `policydb`.
 const CLASS_FILE: u8 = 2;
 
+/// Capability names by number, as Linux numbers them (`include/uapi/linux/capability.h`)
+/// and AppArmor spells them in rules.
+pub const CAPABILITIES: [&str; 41] = [
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+];
+
+/// The number of a capability name (`sys_admin` → 21), if Linux knows it.
+pub fn capability_number(name: &str) -> Option<u32> {
+    CAPABILITIES
+        .iter()
+        .position(|&c| c == name)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
 /// A profile's mode, from the second word of its `flags` struct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileMode {
@@ -356,6 +410,11 @@ impl CompiledProfile {
         let pdb = self.policydb.as_ref()?;
         let s = pdb.dfa.walk(pdb.start, bytes);
         Some((pdb.dfa.accept(s), pdb.dfa.accept2(s)))
+    }
+
+    /// Whether the capability named `name` is allowed; `None` for an unknown name.
+    pub fn capability_allowed_by_name(&self, name: &str) -> Option<bool> {
+        capability_number(name).map(|n| self.capability_allowed(n))
     }
 
     /// Whether the profile carries a file DFA.

@@ -4,7 +4,8 @@
 //! feature. Query paths come from the rules' globs as the parser expands them (instances,
 //! prefixes, mutations, special characters) plus a fixed list; each is asked for the
 //! owner and for another user, and the allowed letters, exec transition, audit and
-//! quiet sets must agree. Agreement figures are printed; any disagreement fails with the
+//! quiet sets must agree, as must hard-link decisions on link pairs and every
+//! capability. Agreement figures are printed; any disagreement fails with the
 //! profile, path and both answers.
 
 // Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
@@ -26,7 +27,7 @@ use armorlab_core::{analyze, MemoryProvider};
 use armorlab_oracle::differential::{
     compare, compare_links, query_paths, Answer, Disagreement, LinkDisagreement, Stats,
 };
-use armorlab_oracle::Compiler;
+use armorlab_oracle::{Compiler, CAPABILITIES};
 
 /// Generated instances per rule glob.
 const PER_GLOB: usize = 10;
@@ -253,6 +254,8 @@ fn run(title: &str, subjects: Vec<Subject>, per_glob: usize, cap: usize, link_sa
     let mut providers: Vec<(Vec<String>, MemoryProvider)> = Vec::new();
     let mut link_bad: Vec<LinkDisagreement> = Vec::new();
     let (mut link_compared, mut link_agreed) = (0usize, 0usize);
+    let (mut caps_compared, mut caps_agreed) = (0usize, 0usize);
+    let mut caps_bad: Vec<String> = Vec::new();
 
     for (i, s) in subjects.into_iter().enumerate() {
         let compiler = &s.compiler;
@@ -309,6 +312,31 @@ fn run(title: &str, subjects: Vec<Subject>, per_glob: usize, cap: usize, link_sa
         link_compared += c;
         link_agreed += a;
         link_bad.extend(lb);
+        // Capabilities: the mask the kernel reads against the rules' answer.
+        for profile in oracle.profiles() {
+            let Ok(compiled) = oracle.profile(&profile) else {
+                continue;
+            };
+            if !ours.profile_names().contains(&profile) {
+                continue;
+            }
+            for name in CAPABILITIES {
+                let query = Query::Capability {
+                    name: name.to_string(),
+                };
+                let theirs = ours.decide(&profile, &query).map(|d| !d.allowed.is_empty());
+                let mine = compiled.capability_allowed_by_name(name);
+                caps_compared += 1;
+                if theirs.as_ref().ok() == mine.as_ref() {
+                    caps_agreed += 1;
+                } else {
+                    caps_bad.push(format!(
+                        "{} | profile `{profile}` | capability {name} | oracle {mine:?} | armorlab {theirs:?}",
+                        s.label
+                    ));
+                }
+            }
+        }
     }
 
     println!("differential ({title}): armorlab eval vs apparmor_parser + kernel DFA walk");
@@ -353,15 +381,26 @@ fn run(title: &str, subjects: Vec<Subject>, per_glob: usize, cap: usize, link_sa
     for d in link_bad.iter().take(SHOW_PER_SUBJECT * 3) {
         println!("  DISAGREE link {d:?}");
     }
+    println!(
+        "  capabilities: {caps_agreed}/{caps_compared} agree, {} disagreements",
+        caps_bad.len()
+    );
+    for d in caps_bad.iter().take(SHOW_PER_SUBJECT * 3) {
+        println!("  DISAGREE capability {d}");
+    }
     for f in &failures {
         println!("  FAILURE {}", f.chars().take(400).collect::<String>());
     }
     assert!(q > 0, "nothing was compared");
     assert!(
-        disagreements.is_empty() && failures.is_empty() && link_bad.is_empty(),
-        "{} disagreements, {} link disagreements, {} failures; first: {}",
+        disagreements.is_empty()
+            && failures.is_empty()
+            && link_bad.is_empty()
+            && caps_bad.is_empty(),
+        "{} disagreements, {} link disagreements, {} capability disagreements, {} failures; first: {}",
         disagreements.len(),
         link_bad.len(),
+        caps_bad.len(),
         failures.len(),
         disagreements
             .first()

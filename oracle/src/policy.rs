@@ -113,6 +113,8 @@ pub struct CompiledProfile {
     file: Option<Pdb>,
     policydb: Option<Pdb>,
     xmatch: Option<Pdb>,
+    /// `net_allowed_af`: per address family (allow, audit, quiet) socket-type masks.
+    net_allowed_af: Option<Vec<[u16; 3]>>,
 }
 
 /// A DFA with its start states and exec transition table (`struct aa_policydb`).
@@ -417,6 +419,30 @@ impl CompiledProfile {
         capability_number(name).map(|n| self.capability_allowed(n))
     }
 
+    /// What the `net_allowed_af` table says about creating a socket of `family` (Linux
+    /// `AF_*` number) and `sock_type` (`SOCK_*` number): per family a mask of allowed
+    /// socket types, the encoding kernels with the `network` af_mask feature read.
+    /// `None` when the policy has no such table. This is the table's answer only: the
+    /// policydb network class (class 4, which newer kernels use for `network_v8` and for
+    /// fine-grained unix rules) is not decoded, because Debian 12's parser never writes
+    /// network rules into it and its decoding could not be checked. With Debian's pinned
+    /// feature set the parser writes neither, i.e. network rules are not enforced.
+    pub fn net_allowed_af(&self, family: u16, sock_type: u16) -> Option<bool> {
+        let table = self.net_allowed_af.as_ref()?;
+        Some(
+            table
+                .get(usize::from(family))
+                .is_some_and(|e| sock_type < 16 && e[0] & (1 << sock_type) != 0),
+        )
+    }
+
+    /// Whether the policydb mediates rule class `class` (its start transition exists).
+    pub fn policydb_mediates(&self, class: u8) -> bool {
+        self.policydb
+            .as_ref()
+            .is_some_and(|p| p.dfa.next(p.start, class) != NOMATCH)
+    }
+
     /// Whether the profile carries a file DFA.
     pub fn has_file_dfa(&self) -> bool {
         self.file.is_some()
@@ -568,6 +594,7 @@ fn unpack_profile(
     let mut caps_low = Vec::new();
     let mut caps_high = Vec::new();
     let mut hats = Vec::new();
+    let mut net_allowed_af = None;
 
     for c in children.iter().skip(1) {
         let before_flags = flags.is_none();
@@ -612,6 +639,24 @@ fn unpack_profile(
             (Some(n), Value::U32(v)) if n == "path_flags" => path_flags = Some(*v),
             (None, Value::U32(v)) if !before_flags && caps_low.len() < 4 => caps_low.push(*v),
             (Some(n), Value::Struct(x)) if n == "caps64" => caps_high = u32s(x),
+            (Some(n), Value::Array { count, items }) if n == "net_allowed_af" => {
+                let words: Vec<u16> = items
+                    .iter()
+                    .filter_map(|i| match i.value {
+                        Value::U16(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect();
+                if words.len() != items.len() || words.len() != usize::from(*count) * 3 {
+                    return Err(bad(&name, "net_allowed_af is not three u16 per family"));
+                }
+                net_allowed_af = Some(
+                    words
+                        .chunks_exact(3)
+                        .filter_map(|c| <[u16; 3]>::try_from(c).ok())
+                        .collect(),
+                );
+            }
             (Some(n), Value::Struct(x)) if n == "policydb" => {
                 policydb = read_pdb(&name, "policydb", x)?.finish();
                 if policydb.is_none() {
@@ -671,6 +716,7 @@ fn unpack_profile(
         file,
         policydb,
         xmatch: xmatch.finish(),
+        net_allowed_af,
     });
     // Older streams nest hats in a `hats` list instead of flattening them.
     for h in hats {

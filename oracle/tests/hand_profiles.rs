@@ -311,3 +311,33 @@ fn rule_globs_are_the_parser_expansions() {
     globs.sort();
     assert_eq!(globs, ["/a/{b,c}/**", "/proc/*/x"]);
 }
+
+#[test]
+fn network_mediation_depends_on_the_feature_set() {
+    if !common::parser_or_skip("network_mediation_depends_on_the_feature_set") {
+        return;
+    }
+    let file = common::template("docker-default.rendered.apparmor");
+    // Debian's pinned features: 3.0.8 writes no network mediation at all.
+    let pinned = Compiler::default().compile_file(&file).unwrap();
+    let p = pinned.profile("docker-default").unwrap();
+    assert!(!p.policydb_mediates(4));
+    assert_eq!(p.net_allowed_af(38, 5), None);
+    // With the `network` af_mask feature the per-family table appears (and a policydb
+    // network class for unix rules): `deny network alg` (AF_ALG = 38) takes effect while
+    // `network,` allows inet.
+    let Some(dir) = common::conformance_dir("network_mediation_depends_on_the_feature_set") else {
+        return;
+    };
+    let all = Compiler {
+        features: Features::File(dir.join("apparmor-parser-tests/features_files/features.all")),
+        ..Compiler::default()
+    }
+    .compile_file(&file)
+    .unwrap();
+    let p = all.profile("docker-default").unwrap();
+    assert!(p.policydb_mediates(4));
+    assert_eq!(p.net_allowed_af(38, 5), Some(false), "alg seqpacket");
+    assert_eq!(p.net_allowed_af(2, 1), Some(true), "inet stream");
+    assert_eq!(p.net_allowed_af(10, 2), Some(true), "inet6 dgram");
+}

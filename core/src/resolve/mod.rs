@@ -7,6 +7,27 @@
 //! the walk and expanded afterwards, as upstream does after parsing, so a rule may use a
 //! variable defined later in the file; conditionals are decided during the walk from the
 //! variables defined so far, as upstream's grammar actions do.
+//!
+//! Diagnostic codes (stable; the CLI's `--format json` and the web app key on them):
+//!
+//! - syntax (from [`crate::syntax`] or rule shapes): `syntax-error`, `missing-comma`,
+//!   `unclosed-brace`, `unexpected-close-brace`, `unclosed-paren`, `unterminated-string`,
+//!   `trailing-comma`, `nesting-too-deep`, `rule-outside-profile`, `unknown-rule`,
+//!   `missing-permissions`, `qualifier-order`, `duplicate-qualifier`,
+//!   `conflicting-qualifiers`, `invalid-qualifier`, `invalid-priority`;
+//! - includes: `missing-include`, `missing-abi`, `unreadable-include`, `include-depth`,
+//!   `include-cycle` (a warning: the file is skipped, as upstream skips it);
+//! - variables and conditionals: `undefined-variable`, `redefined-variable`,
+//!   `recursive-variable`, `invalid-variable`, `expansion-too-large`, `empty-variable`,
+//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`;
+//! - profiles: `duplicate-profile`, `invalid-attachment`, `unknown-flag`,
+//!   `invalid-flag-value`, `conflicting-flags`;
+//! - rules: `invalid-mode`, `conflicting-permissions`, `conflicting-exec-modes`,
+//!   `invalid-exec-target`, `unknown-capability`, `unknown-network-family`,
+//!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
+//!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
+//!   `conflicting-mount-options`, `invalid-mount`;
+//! - globs: `invalid-glob`, `unbalanced-braces`, `brace-nesting` (more than 50 levels).
 
 mod rules;
 pub mod tables;

@@ -330,3 +330,20 @@ fn error_messages_for_common_mistakes() {
         assert!(d.line >= 1);
     }
 }
+
+#[test]
+fn unterminated_string_stops_at_its_line() {
+    let text = "profile p {\n  /a r,\n  \"/b c r,\n  /d w,\n}\n";
+    let a = analyze("t", text, &NoIncludes);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unterminated-string")
+        .unwrap();
+    assert_eq!(d.message, "unterminated string");
+    assert_eq!(underlined(&a, d), "\"/b c r,");
+    assert_eq!((d.line, d.column), (3, 3));
+    // The rules around it still count.
+    let paths = file_paths(&a, "p");
+    assert!(paths.contains(&"/a".to_string()) && paths.contains(&"/d".to_string()));
+}

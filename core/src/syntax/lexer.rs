@@ -201,6 +201,14 @@ impl<'a> Lexer<'a> {
             self.bump_char();
             out.push_str(self.slice(s, self.pos));
         }
+        if !closed {
+            // Unterminated: end the string at its first line so that the rest of the file
+            // still parses (the error is reported by the caller).
+            if let Some(nl) = self.text.get(start..).and_then(|t| t.find('\n')) {
+                self.pos = start + nl;
+                out = self.slice(start + 1, self.pos).to_owned();
+            }
+        }
         (
             Token {
                 kind: TokenKind::Quoted,

@@ -38,6 +38,8 @@ enum End {
     Open(Span),
     Close,
     Eof,
+    /// Already reported; the statement is dropped.
+    Broken,
 }
 
 impl Parser<'_> {
@@ -409,6 +411,17 @@ impl Parser<'_> {
             let t = self.lx.token(paren > 0, after_eq);
             match t {
                 Some(t) => {
+                    if t.kind == TokenKind::Quoted {
+                        let raw = self.lx.slice(t.span.start as usize, t.span.end as usize);
+                        if raw.len() < 2 || !raw.ends_with('"') {
+                            self.error("unterminated-string", "unterminated string", t.span)
+                                .help = Some("close the string with `\"`".into());
+                            // Give up on this statement at the end of the line, so the
+                            // next lines parse normally.
+                            toks.push(t);
+                            return (toks, End::Broken);
+                        }
+                    }
                     match t.kind {
                         TokenKind::LParen => paren += 1,
                         TokenKind::RParen => paren = paren.saturating_sub(1),
@@ -468,6 +481,7 @@ impl Parser<'_> {
                 Item::Rule(RuleItem { tokens: toks, span })
             }
             End::Open(open) => self.block(toks, span, open, depth),
+            End::Broken => Item::Error(span),
             End::Close | End::Eof => {
                 if toks.is_empty() {
                     // Only possible at a stray character the lexer would not start a token

@@ -332,6 +332,54 @@ fn error_messages_for_common_mistakes() {
 }
 
 #[test]
+fn errors_carry_advice() {
+    // (profile text, code, help)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "profile p { capability CAP_CHOWN, }",
+            "unknown-capability",
+            "capability names are written without `CAP_`, e.g. `net_admin`",
+        ),
+        (
+            "profile p { /bin/x x, }",
+            "invalid-mode",
+            "use `ix`, `px`, `cx` or `ux`",
+        ),
+        (
+            "profile p { /a rw }",
+            "missing-comma",
+            "every rule ends with `,`",
+        ),
+        (
+            "profile p { deny audit /a r, }",
+            "qualifier-order",
+            "write qualifiers in the order `priority=N audit allow|deny owner|other`",
+        ),
+        (
+            "profile p { /a rwa, }",
+            "conflicting-permissions",
+            "`w` includes append; drop `a`",
+        ),
+        (
+            "@{A} = x\n@{A} = y\nprofile p { }",
+            "redefined-variable",
+            "use `+=` to add values",
+        ),
+        (
+            "profile p { @{A} = x\n}",
+            "variable-in-profile",
+            "define variables before the profile",
+        ),
+    ];
+    for (text, code, help) in cases {
+        let a = analyze("t", text, &NoIncludes);
+        let d = only_error(&a);
+        assert_eq!(d.code, *code, "{text}");
+        assert_eq!(d.help.as_deref(), Some(*help), "{text}");
+    }
+}
+
+#[test]
 fn unterminated_string_stops_at_its_line() {
     let text = "profile p {\n  /a r,\n  \"/b c r,\n  /d w,\n}\n";
     let a = analyze("t", text, &NoIncludes);

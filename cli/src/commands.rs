@@ -705,7 +705,7 @@ pub fn import(
         )));
     }
     let frag = fragment_of(&link);
-    if frag.is_empty() {
+    if frag.is_empty() || (link.contains("://") && !link.contains('#')) {
         return Err(CliError::fatal_help(
             "the share link has no content after `#`",
             "copy the whole link from the playground's share button",

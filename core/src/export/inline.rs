@@ -140,6 +140,8 @@ fn skipped_in_directory(path: &str) -> bool {
 /// replaced by the included text (directories: each file in order, with apparmor_parser's
 /// skip rules), recursively, each marked with a `##included <name>` comment like
 /// `apparmor_parser -p` prints; `include if exists` of something absent expands to nothing.
+/// `abi <...>,` rules stay as they are: they name the feature ABI files that ship with
+/// `apparmor_parser` itself, not part of the profile.
 pub fn self_contained(
     name: &str,
     text: &str,

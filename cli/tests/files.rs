@@ -1,0 +1,646 @@
+//! check, test, fmt, export and import on temp files, and bad input of every kind.
+#![cfg(feature = "core-api")]
+// Test helpers outside `#[test]` functions may unwrap too: a failure there is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const SIMPLE: &str = "#include <tunables/global>\n\nprofile web {\n  #include <abstractions/base>\n\n  /srv/www/** r,\n  /var/log/web/* w,\n  deny /etc/shadow r,\n}\n";
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+// ---------------------------------------------------------------- check
+
+#[test]
+fn check_accepts_a_valid_profile() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let o = run_in(d.path(), &["check", "-I", s(&inc), s(&f)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("checked 1 file(s): 0 invalid, 0 error(s)"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn check_reports_errors_with_a_snippet_and_exits_1() {
+    let d = tmp();
+    let f = write(d.path(), "bad", "profile bad {\n  /tmp/x rwzz,\n}\n");
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let name = s(&f);
+    assert!(o.stderr.contains(&format!("--> {name}:2:")), "{}", o.stderr);
+    assert!(o.stderr.contains("2 |   /tmp/x rwzz,"), "{}", o.stderr);
+    assert!(o.stderr.contains('^'), "{}", o.stderr);
+    assert!(o.stderr.contains("error["), "{}", o.stderr);
+}
+
+#[test]
+fn check_json_gives_one_object_per_file() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let good = write(d.path(), "web", SIMPLE);
+    let bad = write(d.path(), "bad", "profile bad {\n  /tmp/x rwzz,\n}\n");
+    let o = run_in(
+        d.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "-I",
+            s(&inc),
+            s(&good),
+            s(&bad),
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 1);
+    let lines: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", o.stdout);
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[0]["profiles"], serde_json::json!(["web"]));
+    assert_eq!(lines[1]["valid"], false);
+    let diag = &lines[1]["diagnostics"][0];
+    assert_eq!(diag["severity"], "error");
+    assert_eq!(diag["line"], 2);
+}
+
+#[test]
+fn a_missing_include_is_an_error_at_the_include_line() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  #include <abstractions/nope>\n}\n",
+    );
+    let o = run_in(d.path(), &["check", "-I", s(&inc), s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("abstractions/nope"), "{}", o.stderr);
+    assert!(o.stderr.contains(&format!("{}:2:", s(&f))), "{}", o.stderr);
+}
+
+#[test]
+fn quoted_includes_are_relative_to_the_working_directory() {
+    let d = tmp();
+    write(d.path(), "local/extra", "  /opt/extra/** r,\n");
+    let f = write(d.path(), "p", "profile p {\n  include \"local/extra\"\n}\n");
+    let o = run_in(d.path(), &["check", "p"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let elsewhere = tmp();
+    let o = run_in(elsewhere.path(), &["check", s(&f)], &[]);
+    assert_eq!(
+        o.code,
+        1,
+        "from another directory the include is missing: {}",
+        o.all()
+    );
+}
+
+// ---------------------------------------------------------------- bad input
+
+#[test]
+fn bad_input_gets_a_clear_message_and_exit_2() {
+    let d = tmp();
+    let o = run_in(d.path(), &["check", "does-not-exist"], &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("cannot read `does-not-exist`: no such file"),
+        "{}",
+        o.stderr
+    );
+
+    let o = run_in(d.path(), &["check", s(d.path())], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
+
+    std::fs::write(d.path().join("latin1"), b"profile p {\n  /caf\xe9 r,\n}\n").unwrap();
+    let o = run_in(d.path(), &["check", "latin1"], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("not UTF-8"), "{}", o.stderr);
+    assert!(!o.all().contains("panicked"));
+}
+
+#[test]
+fn a_file_without_read_permission_is_an_io_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tmp();
+    let f = write(d.path(), "secret", "profile p {}\n");
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&f).is_ok() {
+        // Root reads it anyway (CAP_DAC_OVERRIDE): nothing to test here.
+        eprintln!("running as root: unreadable-file check skipped");
+        return;
+    }
+    let o = run_in(d.path(), &["check", "secret"], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("cannot read `secret`"), "{}", o.stderr);
+}
+
+#[test]
+fn non_utf8_paths_work_and_are_shown_lossily() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = tmp();
+    let name = std::ffi::OsStr::from_bytes(b"prof\xffile");
+    std::fs::write(d.path().join(name), "profile p {\n  /tmp/x r,\n}\n").unwrap();
+    let o = std::process::Command::new(bin())
+        .arg("check")
+        .arg(name)
+        .current_dir(d.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let bad = std::ffi::OsStr::from_bytes(b"missing\xff");
+    let o = std::process::Command::new(bin())
+        .arg("check")
+        .arg(bad)
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing\u{fffd}"));
+}
+
+// ---------------------------------------------------------------- test
+
+#[test]
+fn test_decides_queries_and_names_the_deciding_rule() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            "-I",
+            s(&inc),
+            s(&f),
+            "r /srv/www/index.html",
+            "r /etc/shadow",
+            "w /srv/www/index.html",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    let verdict_of = |q: &str| {
+        lines
+            .iter()
+            .find(|l| l.ends_with(q))
+            .map(|l| l.split_whitespace().next().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no line for {q}: {}", o.stdout))
+    };
+    assert_eq!(verdict_of("r /srv/www/index.html"), "allow");
+    assert_eq!(verdict_of("r /etc/shadow"), "deny");
+    assert_eq!(verdict_of("w /srv/www/index.html"), "deny");
+    assert!(
+        o.stdout
+            .contains(&format!("by /srv/www/** r  {}:6:", s(&f))),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains(&format!("by deny /etc/shadow r  {}:8:", s(&f))),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn test_json_lines_carry_the_decision_and_expectations() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            "--format",
+            "json",
+            "-I",
+            s(&inc),
+            s(&f),
+            "expect deny r /etc/shadow",
+            "w /var/log/web/a",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0]["verdict"], "deny");
+    assert_eq!(v[0]["expect"], "deny");
+    assert_eq!(v[0]["pass"], true);
+    assert_eq!(v[0]["rules"][0]["effect"], "deny");
+    assert_eq!(v[0]["rules"][0]["line"], 8);
+    assert_eq!(v[1]["verdict"], "allow");
+    assert!(v[1].get("expect").is_none());
+    for key in ["query", "verdict", "allowed", "denied", "audit", "rules"] {
+        assert!(v[1].get(key).is_some(), "missing {key}: {}", v[1]);
+    }
+}
+
+#[test]
+fn failed_expectations_exit_1_and_say_which() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let q = write(
+        d.path(),
+        "web.tests",
+        "# expectations for web\n\nexpect allow r /srv/www/a\nexpect allow r /etc/shadow\n",
+    );
+    let o = run_in(
+        d.path(),
+        &["test", "-I", s(&inc), s(&f), "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stdout.contains(&format!(
+            "FAIL (expected allow) deny  {}:4: r /etc/shadow",
+            s(&q)
+        )),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("2 expectation(s): 1 passed, 1 failed"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn bad_queries_are_usage_errors_with_their_line() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let q = write(d.path(), "q", "r /srv/www/a\nexpect perhaps r /x\n");
+    let o = run_in(
+        d.path(),
+        &["test", "-I", s(&inc), s(&f), "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stderr.contains(&format!("{}:2:1", s(&q))), "{}", o.stderr);
+    let o = run_in(d.path(), &["test", "-I", s(&inc), s(&f)], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no queries given"));
+    let o = run_in(
+        d.path(),
+        &["test", "-I", s(&inc), s(&f), "--profile", "nope", "r /x"],
+        &[],
+    );
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("defines no profile `nope`"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn docker_default_denies_sysrq_trigger() {
+    let Some(_) = real_parser() else {
+        eprintln!("/etc/apparmor.d is absent: docker-default check skipped");
+        return;
+    };
+    let o = run(&[
+        "test",
+        s(&docker_default()),
+        "expect deny w /proc/sysrq-trigger",
+        "expect allow r /etc/hostname",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let queries: Vec<String> = (0..3000).map(|i| format!("r /srv/www/file{i}")).collect();
+    let q = write(d.path(), "many", &queries.join("\n"));
+    let mut child = std::process::Command::new(bin())
+        .args(["test", "-I", s(&inc), s(&f), "--queries", s(&q)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------- fmt
+
+#[test]
+fn fmt_check_reports_and_fmt_rewrites() {
+    let d = tmp();
+    let messy = "profile   p   {\n/tmp/x    r,\n      /tmp/y w,\n}\n";
+    let f = write(d.path(), "p", messy);
+    let o = run_in(d.path(), &["fmt", "--check", "p"], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        messy,
+        "--check changes nothing"
+    );
+
+    let o = run_in(d.path(), &["fmt", "p"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let formatted = std::fs::read_to_string(&f).unwrap();
+    assert_ne!(formatted, messy);
+    assert_eq!(
+        run_in(d.path(), &["fmt", "--check", "p"], &[]).code,
+        0,
+        "formatting is idempotent"
+    );
+    assert_eq!(
+        run_in(d.path(), &["check", "p"], &[]).code,
+        0,
+        "the result still parses"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temp file remains: {leftovers:?}");
+}
+
+#[test]
+fn fmt_leaves_files_with_errors_alone() {
+    let d = tmp();
+    let text = "profile p {\n  /tmp/x r\n";
+    let f = write(d.path(), "p", text);
+    let o = run_in(d.path(), &["fmt", "p"], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
+    assert!(o.stderr.contains("p:"), "{}", o.stderr);
+}
+
+// ---------------------------------------------------------------- export
+
+#[test]
+fn export_profile_keeps_or_inlines_includes() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let o = run_in(
+        d.path(),
+        &["export", "-I", s(&inc), s(&f), "--to", "profile"],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout, SIMPLE);
+
+    let o = run_in(
+        d.path(),
+        &[
+            "export",
+            "-I",
+            s(&inc),
+            s(&f),
+            "--to",
+            "profile",
+            "--inline",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(!o.stdout.contains("#include <"), "{}", o.stdout);
+    assert!(o.stdout.contains("/etc/ld.so.cache r,"));
+    // The inlined profile stands alone: it checks with no include directory at all.
+    let alone = write(d.path(), "web.full", &o.stdout);
+    let empty = d.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let c = run_in(d.path(), &["check", "-I", s(&empty), s(&alone)], &[]);
+    assert_eq!(c.code, 0, "{}", c.all());
+}
+
+#[test]
+fn inlined_docker_default_is_accepted_by_apparmor_parser() {
+    let Some(parser) = real_parser() else {
+        eprintln!("apparmor_parser or /etc/apparmor.d absent: skipped");
+        return;
+    };
+    let d = tmp();
+    let o = run(&[
+        "export",
+        s(&docker_default()),
+        "--to",
+        "profile",
+        "--inline",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let f = write(d.path(), "dd", &o.stdout);
+    // Only the parser's own ABI files stay referenced (`abi <abi/3.0>,`): they ship with
+    // apparmor_parser, not with the profile.
+    let empty = d.path().join("empty");
+    std::fs::create_dir_all(empty.join("abi")).unwrap();
+    for e in std::fs::read_dir("/etc/apparmor.d/abi").unwrap() {
+        let e = e.unwrap();
+        if e.path().is_file() {
+            std::fs::copy(e.path(), empty.join("abi").join(e.file_name())).unwrap();
+        }
+    }
+    let p = std::process::Command::new(parser)
+        .args(["-Q", "-K", "--base", s(&empty), "-I", s(&empty), s(&f)])
+        .output()
+        .unwrap();
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+}
+
+#[test]
+fn export_docker_and_kubernetes_name_the_profile() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let f = write(d.path(), "web", SIMPLE);
+    let o = run_in(
+        d.path(),
+        &[
+            "export",
+            "-I",
+            s(&inc),
+            s(&f),
+            "--to",
+            "docker",
+            "--image",
+            "nginx",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout
+            .contains("docker run --rm -it --security-opt apparmor=web nginx\n"),
+        "{}",
+        o.stdout
+    );
+    let o = run_in(
+        d.path(),
+        &["export", "-I", s(&inc), s(&f), "--to", "kubernetes"],
+        &[],
+    );
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout
+            .contains("      type: Localhost\n      localhostProfile: \"web\"\n"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn export_spo_maps_exact_rules_and_fails_on_lossy_ones() {
+    let d = tmp();
+    let inc = include_tree(d.path());
+    let exact = write(
+        d.path(),
+        "exact",
+        "#include <tunables/global>\nprofile exact flags=(attach_disconnected,mediate_deleted) {\n  #include <abstractions/base>\n  /srv/** r,\n  capability net_bind_service,\n  network tcp,\n}\n",
+    );
+    let o = run_in(
+        d.path(),
+        &["export", "-I", s(&inc), s(&exact), "--to", "spo"],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout.starts_with(
+            "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: AppArmorProfile\n"
+        ),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("readOnlyPaths:\n        - \"/srv/**\""),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("ld.so.cache"),
+        "rules of abstractions/base are the operator's own"
+    );
+
+    let f = write(d.path(), "web", SIMPLE);
+    let o = run_in(
+        d.path(),
+        &["export", "-I", s(&inc), s(&f), "--to", "spo"],
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stdout.is_empty(), "nothing is exported: {}", o.stdout);
+    assert!(
+        o.stderr.contains("`/var/log/web/* w` cannot be expressed"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("`deny /etc/shadow r` cannot be expressed"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains(&format!("{}:8:", s(&f))), "{}", o.stderr);
+    assert!(o.stderr.contains("--allow-lossy"));
+
+    let o = run_in(
+        d.path(),
+        &[
+            "export",
+            "-I",
+            s(&inc),
+            s(&f),
+            "--to",
+            "spo",
+            "--allow-lossy",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(o.stdout.contains("kind: AppArmorProfile"));
+    assert!(o.stdout.contains("\"/srv/www/**\""));
+    assert!(
+        !o.stdout.contains("\"/var/log/web/*\""),
+        "lossy rules are left out, never widened"
+    );
+}
+
+#[test]
+fn exports_refuse_invalid_profiles() {
+    let d = tmp();
+    let f = write(d.path(), "bad", "profile bad {\n  /tmp/x rwzz,\n}\n");
+    for to in ["profile", "docker", "kubernetes", "spo"] {
+        let o = run_in(d.path(), &["export", s(&f), "--to", to], &[]);
+        assert_eq!(o.code, 1, "{to}: {}", o.all());
+        assert!(o.stdout.is_empty());
+    }
+}
+
+// ---------------------------------------------------------------- import
+
+#[test]
+fn garbage_and_oversized_share_links_are_refused() {
+    let d = tmp();
+    let o = run_in(
+        d.path(),
+        &["import", "https://armorlab.example/#%%%not-a-link%%%"],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stderr.contains("not a valid share link"), "{}", o.stderr);
+
+    let o = run_in(d.path(), &["import", "https://armorlab.example/"], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no content after `#`"), "{}", o.stderr);
+
+    let big = write(
+        d.path(),
+        "big",
+        &format!("https://x/#{}", "A".repeat(2 * 1024 * 1024)),
+    );
+    let o = run_in(d.path(), &["import", s(&big)], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("too large"), "{}", o.stderr);
+
+    let o = run_in(d.path(), &["import", "no-such-file"], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("neither a share link nor a file"));
+    assert!(!Path::new(&d.path().join("out")).exists());
+}

@@ -36,18 +36,11 @@ pub fn display_name(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn unavailable(e: engine::Unavailable) -> CliError {
-    CliError::fatal_help(
-        e.to_string(),
-        "build armorlab with `--features core-api` once the core's analyzer is merged",
-    )
-}
-
 /// Reads and analyzes a profile file.
 pub fn analyze_file(inc: &IncludeArgs, path: &Path) -> Result<Analyzed, CliError> {
     let text = read_input(path)?;
     let provider = FsProvider::new(&inc.include);
-    engine::analyze(&display_name(path), &text, &provider).map_err(unavailable)
+    Ok(engine::analyze(&display_name(path), &text, &provider))
 }
 
 /// Prints every diagnostic; returns the number of errors.
@@ -275,7 +268,7 @@ pub fn test(
             file.display()
         )));
     }
-    let compiled = match engine::compile(&a).map_err(unavailable)? {
+    let compiled = match engine::compile(&a) {
         Ok(c) => c,
         Err(diags) => {
             for d in diags {
@@ -524,7 +517,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         } else {
             display_name(path)
         };
-        let formatted = match engine::format(&text).map_err(unavailable)? {
+        let formatted = match engine::format(&text) {
             Ok(f) => f,
             Err(diags) => {
                 let mut sources = SourceMap::new();
@@ -583,7 +576,7 @@ pub fn export(
     let style = Style::stderr(color);
     let text = read_input(file)?;
     let provider = FsProvider::new(&inc.include);
-    let a = engine::analyze(&display_name(file), &text, &provider).map_err(unavailable)?;
+    let a = engine::analyze(&display_name(file), &text, &provider);
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was exported",
@@ -712,9 +705,22 @@ pub fn import(
         ));
     }
     let share = engine::decode_share(frag)
-        .map_err(unavailable)?
         .map_err(|e| CliError::fatal(format!("not a valid share link: {e}")))?;
+    // A link may name a template instead of carrying the profile text.
+    let profile_text = match (&share.template, share.profile.is_empty()) {
+        (Some(id), true) => crate::templates::template(id)
+            .ok_or_else(|| {
+                CliError::fatal(format!(
+                    "the share link names the template `{id}`, which this armorlab does not know"
+                ))
+            })?
+            .to_owned(),
+        _ => share.profile.clone(),
+    };
     if let Some(dir) = includes_out {
+        // Every target is checked before anything is written, so a link with one bad
+        // path changes nothing.
+        let mut targets = Vec::new();
         for (path, text) in &share.includes {
             let target = contained_path(dir, path).ok_or_else(|| {
                 CliError::fatal(format!(
@@ -722,6 +728,9 @@ pub fn import(
                     dir.display()
                 ))
             })?;
+            targets.push((target, text));
+        }
+        for (target, text) in targets {
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     CliError::fatal(format!("cannot create `{}`: {e}", parent.display()))
@@ -754,11 +763,11 @@ pub fn import(
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", q.display())))?;
     }
     match output {
-        Some(p) => write_atomic(p, share.profile.as_bytes())
+        Some(p) => write_atomic(p, profile_text.as_bytes())
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", p.display())))?,
         None => std::io::stdout()
             .lock()
-            .write_all(share.profile.as_bytes())?,
+            .write_all(profile_text.as_bytes())?,
     }
     Ok(EXIT_OK)
 }

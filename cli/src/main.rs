@@ -8,6 +8,7 @@ mod engine;
 mod fsprovider;
 mod report;
 mod system;
+mod templates;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use report::{CliError, ColorChoice, Style, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS};

@@ -192,19 +192,16 @@ fn names_defined_by(path: &Path) -> Vec<String> {
     let Ok(text) = crate::fsprovider::read_text(path) else {
         return Vec::new();
     };
-    match engine::analyze(
+    engine::analyze(
         &display_name(path),
         &text,
         &armorlab_core::source::NoIncludes,
-    ) {
-        Ok(a) => a
-            .policy
-            .profiles
-            .iter()
-            .map(|p| p.full_name.clone())
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    )
+    .policy
+    .profiles
+    .iter()
+    .map(|p| p.full_name.clone())
+    .collect()
 }
 
 /// Runs the parser; on failure returns its stderr.

@@ -5,7 +5,6 @@
 //! The fake parser is a shell script: for `-r FILE` it lists the file's `profile NAME`
 //! headers in the fake securityfs `profiles` file (complain with `-C`), logs every call,
 //! and fails like the real one when the file contains `# reject-me`.
-#![cfg(feature = "core-api")]
 // Test helpers outside `#[test]` functions may unwrap too: a failure there is a failed test.
 #![allow(
     clippy::unwrap_used,

@@ -125,6 +125,7 @@ done
 : >"$rootfs/etc/apparmor/parser.conf"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
 cp "$profile" "$rootfs/scenario/docker-default"
+cp "$root/templates/docker-default.rendered.apparmor" "$rootfs/scenario/docker-default.rendered"
 cp "$broken" "$rootfs/scenario/docker-default.broken"
 cat >"$rootfs/scenario/queries" <<'EOF'
 # PERM PATH: opened (never written) by a process confined by docker-default.

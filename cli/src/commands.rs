@@ -635,6 +635,12 @@ pub fn export(
                 );
                 return Err(CliError::Problems(String::new()));
             }
+            if e.may_widen && allow_lossy {
+                print_warning(
+                    style,
+                    "deny rules are left out: the resource may allow what they denied",
+                );
+            }
             if !e.losses.is_empty() {
                 print_warning(
                     style,

@@ -617,6 +617,12 @@ fn export_spo_maps_exact_rules_and_fails_on_lossy_ones() {
     assert!(o.stdout.contains("kind: AppArmorProfile"));
     assert!(o.stdout.contains("\"/srv/www/**\""));
     assert!(
+        o.stderr
+            .contains("deny rules are left out: the resource may allow what they denied"),
+        "{}",
+        o.stderr
+    );
+    assert!(
         !o.stdout.contains("\"/var/log/web/*\""),
         "lossy rules are left out, never widened"
     );

@@ -165,6 +165,8 @@ struct QueryItem {
     text: String,
     expect: Option<String>,
     origin: Option<(String, usize)>,
+    /// The whole line (or argument) the query came from, for snippets.
+    line: String,
 }
 
 /// Splits an `expect allow|deny` prefix off a query.
@@ -210,6 +212,7 @@ pub fn test(
                 text,
                 expect,
                 origin: None,
+                line: a.clone(),
             }),
             Err(msg) => return Err(CliError::fatal(format!("in query `{a}`: {msg}"))),
         }
@@ -235,6 +238,7 @@ pub fn test(
                     text,
                     expect,
                     origin: Some((qname.clone(), i + 1)),
+                    line: line.to_owned(),
                 }),
                 Err(msg) => {
                     bad_queries += 1;
@@ -305,11 +309,7 @@ pub fn test(
             Ok(d) => d,
             Err(e) => {
                 bad_queries += 1;
-                eprintln!(
-                    "{}: {where_}cannot decide `{}`: {e}",
-                    style.red("error"),
-                    item.text
-                );
+                report_query_problem(style, item, &e);
                 continue;
             }
         };
@@ -367,6 +367,46 @@ pub fn test(
     } else {
         EXIT_OK
     })
+}
+
+/// Prints why a query could not be decided, pointing into the line it came from.
+fn report_query_problem(style: Style, item: &QueryItem, e: &engine::QueryProblem) {
+    let mut msg = format!(
+        "{}: cannot decide `{}`: {e}\n",
+        style.red("error"),
+        item.text
+    );
+    if let Some(offset) = e.offset {
+        // The query text sits inside its line after any `expect ...` prefix.
+        let base = item.line.find(item.text.as_str()).unwrap_or(0);
+        let col = item
+            .line
+            .get(..(base + offset).min(item.line.len()))
+            .map_or(0, |p| p.chars().count());
+        let (name, line_no) = match &item.origin {
+            Some((f, l)) => (f.clone(), *l as u32),
+            None => ("<query>".to_owned(), 1),
+        };
+        let width = item
+            .text
+            .get(offset.min(item.text.len())..)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map_or(1, |w| w.chars().count().max(1));
+        msg.push_str(&crate::report::snippet_at(
+            style,
+            &name,
+            &item.line,
+            line_no,
+            col as u32 + 1,
+            width,
+        ));
+    } else if let Some((f, l)) = &item.origin {
+        msg.push_str(&format!("  {} {f}:{l}\n", style.blue("-->")));
+    }
+    if let Some(h) = &e.help {
+        msg.push_str(&format!("  {} {h}\n", style.blue("= help:")));
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{msg}");
 }
 
 fn letters(v: &serde_json::Value, key: &str) -> String {

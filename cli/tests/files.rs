@@ -312,6 +312,37 @@ fn bad_queries_are_usage_errors_with_their_line() {
     );
     assert_eq!(o.code, 2, "{}", o.all());
     assert!(o.stderr.contains(&format!("{}:2:1", s(&q))), "{}", o.stderr);
+
+    // A query the core cannot read points at the bad word, after any `expect` prefix.
+    let q = write(d.path(), "q2", "expect deny  frobnicate /x\n");
+    let o = run_in(
+        d.path(),
+        &["test", "-I", s(&inc), s(&f), "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("--> {}:1:14", s(&q))),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("1 | expect deny  frobnicate /x\n  |              ^^^^^^^^^^\n"),
+        "{}",
+        o.stderr
+    );
+    let o = run_in(
+        d.path(),
+        &["test", "-I", s(&inc), s(&f), "r /srv/www/a", "w"],
+        &[],
+    );
+    assert_eq!(o.code, 2, "one bad query fails the run: {}", o.all());
+    assert!(
+        o.stdout.contains("allow r /srv/www/a"),
+        "the good ones are still answered: {}",
+        o.stdout
+    );
     let o = run_in(d.path(), &["test", "-I", s(&inc), s(&f)], &[]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("no queries given"));

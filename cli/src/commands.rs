@@ -452,6 +452,14 @@ fn write_human_decision(
     if !perms.is_empty() {
         writeln!(out, "      {}", style.dim(&perms.join(", ")))?;
     }
+    if let Some(exec) = d.get("exec").filter(|e| !e.is_null()) {
+        let mode = exec.get("mode").and_then(|m| m.as_str()).unwrap_or("x");
+        let why = exec
+            .get("explanation")
+            .and_then(|m| m.as_str())
+            .unwrap_or("");
+        writeln!(out, "      {} {mode}: {why}", style.dim("exec"))?;
+    }
     if let Some(rules) = d.get("rules").and_then(|r| r.as_array()) {
         if rules.is_empty() {
             writeln!(

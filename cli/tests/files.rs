@@ -817,3 +817,18 @@ fn import_opens_template_links() {
     assert_eq!(o.code, 0, "{}", o.all());
     assert_eq!(o.stdout, std::fs::read_to_string(docker_default()).unwrap());
 }
+
+#[test]
+fn exec_queries_show_the_transition() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  /usr/bin/foo Px -> other,\n}\nprofile other {\n}\n",
+    );
+    let o = run_in(d.path(), &["test", "-p", "p", s(&f), "x /usr/bin/foo"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(o.stdout.contains("allow x /usr/bin/foo"), "{}", o.stdout);
+    assert!(o.stdout.contains("exec Px: "), "{}", o.stdout);
+    assert!(o.stdout.contains("`other`"), "{}", o.stdout);
+}

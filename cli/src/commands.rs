@@ -3,8 +3,8 @@
 use crate::engine::{self, Analyzed};
 use crate::fsprovider::{read_text, FsProvider, ReadError};
 use crate::report::{
-    print_diagnostic, print_warning, snippet, CliError, ColorChoice, Style, EXIT_ERROR, EXIT_OK,
-    EXIT_PROBLEMS,
+    errln, errprint, print_diagnostic, print_warning, snippet, CliError, ColorChoice, Style,
+    EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS,
 };
 use crate::{ExportTo, Format, IncludeArgs};
 use armorlab_core::model::{Policy, Profile};
@@ -242,7 +242,7 @@ pub fn test(
                 }),
                 Err(msg) => {
                     bad_queries += 1;
-                    eprint!(
+                    errprint!(
                         "{}: {msg}\n{}",
                         style.red("error"),
                         crate::report::snippet_at(
@@ -573,7 +573,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
                 for d in diags {
                     print_diagnostic(style, &sources, &d.with_position(&sources));
                 }
-                eprintln!(
+                errln!(
                     "{}: `{name}` was not formatted: it has errors",
                     style.red("error")
                 );
@@ -584,7 +584,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         if stdin {
             if check {
                 if formatted != text {
-                    eprintln!("{name} is not formatted");
+                    errln!("{name} is not formatted");
                     code = code.max(EXIT_PROBLEMS);
                 }
             } else {
@@ -597,13 +597,13 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         }
         if check {
             writeln!(out, "{name}")?;
-            eprintln!("{}: `{name}` is not formatted", style.yellow("warning"));
+            errln!("{}: `{name}` is not formatted", style.yellow("warning"));
             code = code.max(EXIT_PROBLEMS);
         } else if let Err(e) = write_atomic(path, formatted.as_bytes()) {
             crate::report::print_error(style, &format!("cannot write `{name}`: {e}"), None);
             code = EXIT_ERROR;
         } else {
-            eprintln!("formatted {name}");
+            errln!("formatted {name}");
         }
     }
     Ok(code)
@@ -655,7 +655,7 @@ pub fn export(
             let p = select_profile(&a.policy, profile, file)?;
             let e = armorlab_core::export::spo(p, &a.sources);
             for n in &e.notes {
-                eprintln!("{}: {n}", style.blue("note"));
+                errln!("{}: {n}", style.blue("note"));
             }
             for loss in &e.losses {
                 let head = if allow_lossy {
@@ -663,7 +663,7 @@ pub fn export(
                 } else {
                     style.red("error[lossy]")
                 };
-                eprint!(
+                errprint!(
                     "{head}: {}\n{}\n",
                     style.bold(&format!(
                         "`{}` cannot be expressed: {}",
@@ -793,10 +793,10 @@ pub fn import(
             write_atomic(&target, text.as_bytes()).map_err(|e| {
                 CliError::fatal(format!("cannot write `{}`: {e}", target.display()))
             })?;
-            eprintln!("wrote include {}", target.display());
+            errln!("wrote include {}", target.display());
         }
     } else if !share.includes.is_empty() {
-        eprintln!(
+        errln!(
             "note: the link carries {} edited include file(s) ({}); write them with `--includes-out DIR`",
             share.includes.len(),
             share

@@ -5,6 +5,24 @@ use armorlab_core::source::SourceMap;
 use armorlab_core::{Diagnostic, Severity};
 use std::io::{IsTerminal, Write};
 
+/// `eprintln!` that ignores a closed or broken stderr instead of panicking.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
+/// `eprint!` that ignores a closed or broken stderr instead of panicking.
+macro_rules! errprint {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
+pub(crate) use {errln, errprint};
+
 /// Exit status: everything fine.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: the check found problems (invalid profile, failed expectation, lossy

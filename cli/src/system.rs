@@ -5,7 +5,9 @@
 
 use crate::commands::{analyze_file, display_name, report_diagnostics, write_atomic};
 use crate::engine;
-use crate::report::{snippet_at, CliError, ColorChoice, Style, EXIT_OK, EXIT_PROBLEMS};
+use crate::report::{
+    errln, errprint, snippet_at, CliError, ColorChoice, Style, EXIT_OK, EXIT_PROBLEMS,
+};
 use crate::{Format, HostArgs, IncludeArgs};
 use armorlab_core::model::{Profile, ProfileMode};
 use std::collections::BTreeMap;
@@ -238,12 +240,12 @@ fn run_parser(
 fn explain_parser_error(style: Style, msg: &str, installed: &Path, user_file: &Path, text: &str) {
     let installed_s = installed.to_string_lossy();
     let shown = msg.replace(installed_s.as_ref(), &display_name(user_file));
-    eprintln!(
+    errln!(
         "{}: apparmor_parser rejected the profile:",
         style.red("error")
     );
     for l in shown.lines() {
-        eprintln!("  {l}");
+        errln!("  {l}");
     }
     if let Some(line) = parser_error_line(msg) {
         let line_text = text
@@ -251,7 +253,7 @@ fn explain_parser_error(style: Style, msg: &str, installed: &Path, user_file: &P
             .nth(line.saturating_sub(1) as usize)
             .unwrap_or("");
         let indent = line_text.len() - line_text.trim_start().len();
-        eprint!(
+        errprint!(
             "{}",
             snippet_at(
                 style,
@@ -498,7 +500,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
                 .map_err(|e| format!("cannot restore `{}`: {e}", dest.display()))
                 .and_then(|_| run_parser(&parser, &["-r"], &dest, &o.inc).map(|_| ()));
             match restored {
-                Ok(()) => eprintln!(
+                Ok(()) => errln!(
                     "{}: restored and reloaded the previous version of {}",
                     style.blue("note"),
                     dest.display()
@@ -521,7 +523,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
                 let _ = run_parser(&parser, &["-R"], &dest, &o.inc);
             }
             let _ = std::fs::remove_file(&dest);
-            eprintln!(
+            errln!(
                 "{}: removed {} again (there was no previous version)",
                 style.blue("note"),
                 dest.display()

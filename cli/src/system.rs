@@ -454,6 +454,13 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     o.host.require_root("loading a profile")?;
     o.host.require_enabled()?;
     let parser = o.host.parser()?;
+    // A rollback reloads the previous version in the mode the kernel had it in, so a
+    // profile that was in complain mode (loaded with -C) does not come back enforcing.
+    let loaded_before = loaded_profiles(&o.host)?;
+    let was_complain = expected
+        .iter()
+        .any(|(n, _)| loaded_before.get(n).map(String::as_str) == Some("complain"));
+    let reload_args: &[&str] = if was_complain { &["-r", "-C"] } else { &["-r"] };
 
     // Install: keep the previous version, then replace atomically.
     let previous = if dest.is_file() {
@@ -498,7 +505,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         Some(prev) => {
             let restored = write_atomic(&dest, prev)
                 .map_err(|e| format!("cannot restore `{}`: {e}", dest.display()))
-                .and_then(|_| run_parser(&parser, &["-r"], &dest, &o.inc).map(|_| ()));
+                .and_then(|_| run_parser(&parser, reload_args, &dest, &o.inc).map(|_| ()));
             match restored {
                 Ok(()) => errln!(
                     "{}: restored and reloaded the previous version of {}",

@@ -380,3 +380,29 @@ fn invalid_profiles_are_refused_before_anything_happens() {
     assert!(h.listing().is_empty());
     assert!(h.parser_log().is_empty());
 }
+
+#[test]
+fn a_rollback_restores_complain_mode_too() {
+    let h = Host::new();
+    let good = h.src("docker-default", GOOD);
+    assert_eq!(h.run(&["load", "--complain", s(&good)], &[]).code, 0);
+    assert_eq!(h.profiles(), "docker-default (complain)\n");
+    let bad = h.src("docker-default.new", REJECTED);
+    let o = h.run(&["load", s(&bad)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(
+        h.profiles(),
+        "docker-default (complain)\n",
+        "{}",
+        h.parser_log()
+    );
+    assert!(
+        h.parser_log()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("-r complain "),
+        "{}",
+        h.parser_log()
+    );
+}

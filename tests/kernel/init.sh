@@ -139,6 +139,18 @@ check "after the rejected load docker-default is still loaded in enforce mode" m
 check "after the rejected load confinement still denies /proc/sysrq-trigger" \
   verdict_is w /proc/sysrq-trigger deny
 
+# A file that smuggles a second profile in must be refused, and the kernel untouched.
+check "a file redefining docker-default next to its own profile is refused" \
+  sh -c "$AL load /scenario/smuggle; [ \$? -eq 1 ]"
+check "the refused file is not installed" [ ! -e $DIR/smuggle -a ! -e $DIR/innocent ]
+check "after the refused load docker-default is still the installed one" cmp $PROFILE $DIR/docker-default
+check "the smuggling file's own profile was not loaded" sh -c '! grep -q "^innocent " /sys/kernel/security/apparmor/profiles'
+
+# Not root: a clear error, exit 2, nothing changed.
+check "load as an unprivileged user fails with exit 2 and says it needs root" \
+  sh -c "su -s /bin/sh -c '$AL load $PROFILE' nobody 2>/tmp/nr; [ \$? -eq 2 ] && grep -q 'needs root' /tmp/nr"
+check "dry run changes nothing" sh -c "$AL load --dry-run /scenario/docker-default.rendered && cmp $PROFILE $DIR/docker-default"
+
 check "unload docker-default" $AL unload docker-default
 check "docker-default is gone from the kernel" sh -c '! grep -q "^docker-default " /sys/kernel/security/apparmor/profiles'
 check "status no longer lists docker-default" sh -c "! $AL status | grep -q docker-default"

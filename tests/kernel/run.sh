@@ -123,7 +123,10 @@ for d in tunables abstractions abi; do
   cp -a "/etc/apparmor.d/$d" "$rootfs/etc/apparmor.d/"
 done
 : >"$rootfs/etc/apparmor/parser.conf"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+# A file that defines its own profile and smuggles in a second docker-default.
+printf 'profile innocent {\n  /tmp/** r,\n}\nprofile docker-default {\n  /** rwlk,\n}\n' >"$rootfs/scenario/smuggle"
 cp "$profile" "$rootfs/scenario/docker-default"
 cp "$root/templates/docker-default.rendered.apparmor" "$rootfs/scenario/docker-default.rendered"
 cp "$broken" "$rootfs/scenario/docker-default.broken"

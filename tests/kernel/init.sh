@@ -86,8 +86,29 @@ mode_is() {
     $AL status --format json | grep -q "{\"mode\":\"$2\",\"name\":\"$1\"}"
 }
 
+if grep -q 'armorlab_scenario=disabled' /proc/cmdline; then
+  # Booted with apparmor=0: every host command must say so, and change nothing.
+  echo "SCENARIO START"
+  echo "kernel $(uname -r), apparmor enabled: $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)"
+  check "disabled kernel: status fails with exit 2 and says AppArmor is disabled" \
+    sh -c "$AL status 2>/tmp/e; [ \$? -eq 2 ] && grep -q 'AppArmor is disabled' /tmp/e"
+  check "disabled kernel: load fails with exit 2 and says AppArmor is disabled" \
+    sh -c "$AL load $PROFILE 2>/tmp/e; [ \$? -eq 2 ] && grep -q 'AppArmor is disabled' /tmp/e"
+  check "disabled kernel: nothing was installed" [ ! -e $DIR/docker-default ]
+  echo "SCENARIO DONE $pass passed, $fail failed"
+  sync
+  poweroff -f
+fi
+
 echo "SCENARIO START"
 echo "kernel $(uname -r), apparmor enabled: $(cat /sys/module/apparmor/parameters/enabled)"
+
+# Without apparmor_parser: a clear error that says how to install it, nothing installed.
+mv /sbin/apparmor_parser /sbin/apparmor_parser.away
+check "without apparmor_parser load fails with exit 2 and says how to install it" \
+  sh -c "$AL load $PROFILE 2>/tmp/e; [ \$? -eq 2 ] && grep -q 'apt-get install apparmor' /tmp/e"
+check "without apparmor_parser nothing was installed" [ ! -e $DIR/docker-default ]
+mv /sbin/apparmor_parser.away /sbin/apparmor_parser
 
 check "load docker-default" $AL load $PROFILE
 check "installed as $DIR/docker-default" cmp $PROFILE $DIR/docker-default

@@ -154,29 +154,36 @@ chmod +x "$rootfs/init"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||
   { fail "build the initramfs"; finish; }
 
-# --- boot -----------------------------------------------------------------------------
-console="$work/console.log"
-rm -f "$console"
-timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -display none -no-reboot \
-  -serial "file:$console" -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 apparmor=1 security=apparmor panic=-1 loglevel=4" >/dev/null 2>&1
-rc=$?
-[ $rc -eq 0 ] || echo "qemu exited with $rc (124 means it timed out)"
+# --- boot ---------------------------------------------------------------------------
+# Runs the VM once with the given extra kernel arguments and adds its PASS/FAIL lines to
+# the totals; $1 names the run in the log file names.
+boot() {
+  local name=$1 extra=$2
+  local console="$work/console-$name.log"
+  rm -f "$console"
+  timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -display none -no-reboot \
+    -serial "file:$console" -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
+    -append "console=ttyS0 panic=-1 loglevel=4 $extra" >/dev/null 2>&1
+  local rc=$?
+  [ $rc -eq 0 ] || echo "qemu exited with $rc (124 means it timed out)"
+  tr -d '\r' <"$console" >"$console.txt"
+  if ! grep -q '^SCENARIO START' "$console.txt"; then
+    tail -40 "$console.txt"
+    fail "$name: the VM booted and ran the scenario"
+    return
+  fi
+  # Every line between START and DONE: checks, their output, skips.
+  sed -n '/^SCENARIO START/,/^SCENARIO DONE/p' "$console.txt" | grep -v '^SCENARIO' |
+    grep -v 'audit: type=' >"$work/scenario-$name.log"
+  cat "$work/scenario-$name.log"
+  passed=$((passed + $(grep -c '^PASS ' "$work/scenario-$name.log")))
+  failed=$((failed + $(grep -c '^FAIL ' "$work/scenario-$name.log")))
+  if ! grep -q '^SCENARIO DONE' "$console.txt"; then
+    tail -20 "$console.txt"
+    fail "$name: the scenario ran to its end"
+  fi
+}
 
-tr -d '\r' <"$console" >"$console.txt"
-if ! grep -q '^SCENARIO START' "$console.txt"; then
-  tail -40 "$console.txt"
-  fail "the VM booted and ran the scenario"
-  finish
-fi
-# Every line between START and DONE: checks, their output, skips.
-sed -n '/^SCENARIO START/,/^SCENARIO DONE/p' "$console.txt" | grep -v '^SCENARIO' |
-  grep -v 'audit: type=' >"$work/scenario.log"
-cat "$work/scenario.log"
-passed=$((passed + $(grep -c '^PASS ' "$work/scenario.log")))
-failed=$((failed + $(grep -c '^FAIL ' "$work/scenario.log")))
-if ! grep -q '^SCENARIO DONE' "$console.txt"; then
-  tail -20 "$console.txt"
-  fail "the scenario ran to its end"
-fi
+boot apparmor "apparmor=1 security=apparmor"
+boot disabled "apparmor=0 armorlab_scenario=disabled"
 finish

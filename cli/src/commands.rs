@@ -107,6 +107,15 @@ pub fn check(
             Ok(a) => a,
             Err(CliError::Fatal { message, help }) => {
                 crate::report::print_error(style, &message, help.as_deref());
+                if format == Format::Json {
+                    // Consumers of the JSON lines see every file, readable or not.
+                    let obj = serde_json::json!({
+                        "file": display_name(path),
+                        "valid": false,
+                        "error": message,
+                    });
+                    writeln!(out, "{obj}")?;
+                }
                 io_failed = true;
                 continue;
             }

@@ -79,6 +79,33 @@ fn check_json_gives_one_object_per_file() {
     let diag = &lines[1]["diagnostics"][0];
     assert_eq!(diag["severity"], "error");
     assert_eq!(diag["line"], 2);
+
+    let o = run_in(
+        d.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "-I",
+            s(&inc),
+            s(&good),
+            "missing",
+        ],
+        &[],
+    );
+    assert_eq!(
+        o.code,
+        2,
+        "an unreadable file wins over a valid one: {}",
+        o.all()
+    );
+    let last: serde_json::Value = serde_json::from_str(o.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["file"], "missing");
+    assert_eq!(last["valid"], false);
+    assert!(
+        last["error"].as_str().unwrap().contains("no such file"),
+        "{last}"
+    );
 }
 
 #[test]

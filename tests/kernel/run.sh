@@ -148,7 +148,19 @@ r /sys/kernel/mm/transparent_hugepage/enabled
 w /sys/fs/cgroup/cgroup.procs
 r /etc/passwd
 w /tmp/armorlab-probe
+w /etc/hostname
+w /proc/1/oom_score_adj
+r /proc/1/cmdline
+w /proc/sys/kernel/shm_rmid_forced
+w /proc/sys/kernel/sem
+w /proc/sys/fs/file-max
+r /proc/sys/kernel/shmmax
+w /sys/power/state
+w /sys/module/apparmor/parameters/audit
+w /sys/fs/cgroup/cgroup.subtree_control
+r /sys/kernel/security/apparmor/.remove
 EOF
+: >"$rootfs/etc/hostname"
 cp "$here/init.sh" "$rootfs/init"
 chmod +x "$rootfs/init"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||

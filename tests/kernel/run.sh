@@ -161,6 +161,36 @@ w /sys/fs/cgroup/cgroup.subtree_control
 r /sys/kernel/security/apparmor/.remove
 EOF
 : >"$rootfs/etc/hostname"
+cat >"$rootfs/scenario/armorlab-probe" <<'EOF'
+profile armorlab-probe {
+  /** r,
+  /bin/busybox rix,
+  /dev/** rw,
+  /tmp/err w,
+  /tmp/out w,
+  owner /tmp/own/** w,
+  /tmp/any/** w,
+  deny /tmp/any/secret w,
+  /tmp/glob/*.txt w,
+  /tmp/capfile w,
+  /tmp/nobodyfile w,
+  capability chown,
+  capability dac_override,
+}
+EOF
+# HOW|ARGUMENT|QUERY: how the VM exercises the access, and the same access for `armorlab test`.
+cat >"$rootfs/scenario/probe-queries" <<'EOF'
+open-w|/tmp/own/mine|w /tmp/own/mine
+open-w|/tmp/own/theirs|other w /tmp/own/theirs
+open-w|/tmp/any/x|w /tmp/any/x
+open-w|/tmp/any/secret|w /tmp/any/secret
+open-w|/tmp/glob/a.txt|w /tmp/glob/a.txt
+open-w|/tmp/glob/a.log|w /tmp/glob/a.log
+open-r|/tmp/glob/a.log|r /tmp/glob/a.log
+open-w|/etc/passwd|w /etc/passwd
+chown|/tmp/capfile|capability chown
+chmod|/tmp/nobodyfile|capability fowner
+EOF
 cp "$here/init.sh" "$rootfs/init"
 chmod +x "$rootfs/init"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||

@@ -113,6 +113,12 @@ mv /sbin/apparmor_parser.away /sbin/apparmor_parser
 check "load docker-default" $AL load $PROFILE
 check "installed as $DIR/docker-default" cmp $PROFILE $DIR/docker-default
 check "status lists docker-default in enforce mode" mode_is docker-default enforce
+harness_confines() {
+  label=$(confined docker-default sh -c 'cat /proc/self/attr/current' | tr -d '\0')
+  echo "label: $label"
+  [ "$label" = 'docker-default (enforce)' ]
+}
+check "a process started by the test harness really runs under docker-default" harness_confines
 check "confined process denied opening /proc/sysrq-trigger for writing" \
   verdict_is w /proc/sysrq-trigger deny
 check "confined process allowed opening /proc/sys/kernel/core_pattern for writing" \

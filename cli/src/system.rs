@@ -405,6 +405,23 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         }
     }
 
+    // apparmor_parser resolves a relative quoted include against its working directory:
+    // it works now, but the boot-time load (another directory) will not find it.
+    for inc in armorlab_core::export::includes(&text) {
+        if inc.style == armorlab_core::source::IncludeStyle::Quoted && !inc.name.starts_with('/') {
+            crate::report::print_warning(
+                style,
+                &format!(
+                    "{}:{}: `include \"{}\"` is relative to the working directory; it loads now but not at boot (use an absolute path or `<{}>`)",
+                    o.file.display(),
+                    inc.line,
+                    inc.name,
+                    inc.name
+                ),
+            );
+        }
+    }
+
     let mut expected: Vec<(String, &'static str)> = Vec::new();
     for p in &a.policy.profiles {
         let mode = if o.complain {

@@ -406,3 +406,21 @@ fn a_rollback_restores_complain_mode_too() {
         h.parser_log()
     );
 }
+
+#[test]
+fn a_relative_quoted_include_is_warned_about() {
+    let h = Host::new();
+    write(&h.root, "local/extra", "  /opt/extra/** r,\n");
+    let f = h.src(
+        "docker-default",
+        "profile docker-default {\n  include \"local/extra\"\n}\n",
+    );
+    let o = h.run(&["load", s(&f)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains(":2: `include \"local/extra\"` is relative to the working directory"),
+        "{}",
+        o.stderr
+    );
+}

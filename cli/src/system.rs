@@ -649,6 +649,23 @@ struct ProcessInfo {
     comm: String,
     profile: String,
     mode: String,
+    /// The container the process runs in (from its cgroup), if any.
+    container: Option<String>,
+}
+
+/// The container a process runs in, from `/proc/PID/cgroup`: Docker, containerd, CRI-O,
+/// Podman and Kubernetes put the container id or pod in the cgroup path.
+fn container_of(proc_dir: &Path) -> Option<String> {
+    let cg = std::fs::read_to_string(proc_dir.join("cgroup")).ok()?;
+    const MARKERS: [&str; 6] = ["docker", "containerd", "kubepods", "libpod", "crio", "lxc"];
+    cg.lines()
+        .filter_map(|l| l.splitn(3, ':').nth(2))
+        .find(|path| MARKERS.iter().any(|m| path.contains(m)))
+        .map(|path| {
+            // The last component names the container (`docker-<id>.scope`, `<id>`).
+            let last = path.rsplit('/').find(|c| !c.is_empty()).unwrap_or(path);
+            last.trim_end_matches(".scope").to_owned()
+        })
 }
 
 /// Reads a process's label: `name (mode)` or `unconfined`.
@@ -695,6 +712,7 @@ pub fn status(color: ColorChoice, host: &HostArgs, format: Format) -> Result<u8,
                 comm,
                 profile,
                 mode,
+                container: container_of(&e.path()),
             });
         }
     }
@@ -738,7 +756,41 @@ pub fn status(color: ColorChoice, host: &HostArgs, format: Format) -> Result<u8,
                 processes.len() - confined.len()
             )?;
             for p in confined {
-                writeln!(out, "  {} {} ({})  {}", p.pid, p.comm, p.mode, p.profile)?;
+                let place = p
+                    .container
+                    .as_ref()
+                    .map(|c| format!("  [container {c}]"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {} {} ({})  {}{place}",
+                    p.pid, p.comm, p.mode, p.profile
+                )?;
+            }
+            // The case this command exists for: a container whose profile never loaded
+            // runs unconfined, silently.
+            let bare: Vec<&ProcessInfo> = processes
+                .iter()
+                .filter(|p| p.profile == "unconfined" && p.container.is_some())
+                .collect();
+            if !bare.is_empty() {
+                writeln!(
+                    out,
+                    "{}",
+                    style.red(&format!(
+                        "{} container process(es) run unconfined:",
+                        bare.len()
+                    ))
+                )?;
+                for p in bare {
+                    writeln!(
+                        out,
+                        "  {} {}  [container {}]",
+                        p.pid,
+                        p.comm,
+                        p.container.as_deref().unwrap_or("")
+                    )?;
+                }
             }
         }
     }

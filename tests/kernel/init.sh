@@ -127,7 +127,7 @@ confined docker-default sh -c 'sleep 60' &
 sleeper=$!
 sleep 1
 check "status shows the sleeping process confined by docker-default" \
-  sh -c "$AL status --format json | grep -q '\"comm\":\"sleep\",\"mode\":\"enforce\",\"pid\":[0-9]*,\"profile\":\"docker-default\"'"
+  sh -c "$AL status --format json | grep -q '\"comm\":\"sleep\",\"container\":null,\"mode\":\"enforce\",\"pid\":[0-9]*,\"profile\":\"docker-default\"'"
 kill $sleeper 2>/dev/null
 
 # The kernel's verdicts must agree with `armorlab test` on every path of the list.

@@ -272,7 +272,11 @@ Examples:
         keep_file: bool,
     },
     /// Show loaded profiles and which processes they confine
-    #[command(after_help = concat!("Examples:
+    #[command(after_help = concat!("Lists the loaded profiles with their modes, the confined processes, and the
+processes of containers (Docker, containerd, CRI-O, Podman, Kubernetes; found by their
+cgroup) that run unconfined, e.g. because their profile never loaded.
+
+Examples:
   sudo armorlab status
   sudo armorlab status --format json | jq '.processes[] | select(.mode == \"unconfined\")'
 

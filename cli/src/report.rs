@@ -223,12 +223,11 @@ pub fn snippet_at(
 
 /// Prints one diagnostic with its snippet to stderr.
 pub fn print_diagnostic(style: Style, sources: &SourceMap, d: &Diagnostic) {
-    let (label, head) = match d.severity {
-        Severity::Error => ("error", style.red(&format!("error[{}]", d.code))),
-        Severity::Warning => ("warning", style.yellow(&format!("warning[{}]", d.code))),
-        Severity::Note => ("note", style.bold(&format!("note[{}]", d.code))),
+    let head = match d.severity {
+        Severity::Error => style.red(&format!("error[{}]", d.code)),
+        Severity::Warning => style.yellow(&format!("warning[{}]", d.code)),
+        Severity::Note => style.bold(&format!("note[{}]", d.code)),
     };
-    let _ = label;
     let mut out = format!("{head}: {}\n", style.bold(&d.message));
     out.push_str(&snippet(style, sources, d.location.file, d.location.span));
     for inc in d.included_from.iter().rev() {

@@ -859,3 +859,29 @@ fn exec_queries_show_the_transition() {
     assert!(o.stdout.contains("exec Px: "), "{}", o.stdout);
     assert!(o.stdout.contains("`other`"), "{}", o.stdout);
 }
+
+#[test]
+fn errors_inside_includes_point_into_the_include_and_say_where_it_was_included() {
+    let d = tmp();
+    write(d.path(), "inc/abstractions/bad", "  /x rwzz,\n");
+    let f = write(
+        d.path(),
+        "main",
+        "profile p {\n  #include <abstractions/bad>\n}\n",
+    );
+    let inc = d.path().join("inc");
+    let o = run_in(d.path(), &["check", "-I", s(&inc), s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let bad = inc.join("abstractions/bad");
+    assert!(
+        o.stderr.contains(&format!("--> {}:1:6", s(&bad))),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains(&format!("= note: included from {}:2:3", s(&f))),
+        "{}",
+        o.stderr
+    );
+}

@@ -885,3 +885,37 @@ fn errors_inside_includes_point_into_the_include_and_say_where_it_was_included()
         o.stderr
     );
 }
+
+#[test]
+fn a_file_with_several_profiles_needs_profile() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "two",
+        "profile a {\n  /a r,\n}\nprofile b {\n  /b r,\n}\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "r /a"], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("defines 2 profiles; say which one with `--profile NAME`"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("`a`, `b`"), "{}", o.stderr);
+    let o = run_in(d.path(), &["test", s(&f), "-p", "b", "r /a", "r /b"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout.contains("deny  r /a") && o.stdout.contains("allow r /b"),
+        "{}",
+        o.stdout
+    );
+    let o = run_in(d.path(), &["export", s(&f), "--to", "docker"], &[]);
+    assert_eq!(o.code, 2);
+    let o = run_in(
+        d.path(),
+        &["export", s(&f), "--to", "docker", "-p", "a"],
+        &[],
+    );
+    assert!(o.stdout.contains("apparmor=a "), "{}", o.stdout);
+}

@@ -13,11 +13,33 @@ use armorlab_core::Severity;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// The most a profile read from stdin may be, like a file.
+const MAX_STDIN_BYTES: u64 = 8 * 1024 * 1024;
+
 /// The largest share link we decode; real links are a few KiB.
 const MAX_LINK_BYTES: usize = 1024 * 1024;
 
 /// Reads a profile file with an error that names it.
 pub fn read_input(path: &Path) -> Result<String, CliError> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(MAX_STDIN_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::fatal(format!("cannot read stdin: {e}")))?;
+        if bytes.len() as u64 > MAX_STDIN_BYTES {
+            return Err(CliError::fatal(format!(
+                "stdin is larger than {} MiB",
+                MAX_STDIN_BYTES / 1024 / 1024
+            )));
+        }
+        return String::from_utf8(bytes).map_err(|e| {
+            CliError::fatal(format!(
+                "cannot read stdin: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        });
+    }
     read_text(path).map_err(|e| {
         let shown = path.display();
         match e {
@@ -33,6 +55,9 @@ pub fn read_input(path: &Path) -> Result<String, CliError> {
 
 /// The name a file is shown under in diagnostics.
 pub fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        return "<stdin>".to_owned();
+    }
     path.to_string_lossy().into_owned()
 }
 
@@ -213,6 +238,11 @@ pub fn test(
 ) -> Result<u8, CliError> {
     let style = Style::stderr(color);
     let ostyle = Style::stdout(color);
+    if file == Path::new("-") && queries_file == Some(Path::new("-")) {
+        return Err(CliError::fatal(
+            "the profile and the queries cannot both come from stdin",
+        ));
+    }
     let mut items = Vec::new();
     let mut bad_queries = 0usize;
     for a in args {

@@ -90,7 +90,7 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Profile files to check.
+        /// Profile files to check (`-` for stdin).
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
@@ -115,7 +115,7 @@ Examples:
     Test {
         #[command(flatten)]
         inc: IncludeArgs,
-        /// The profile file.
+        /// The profile file (`-` for stdin).
         #[arg(value_name = "PROFILE_FILE")]
         file: PathBuf,
         /// Which profile of the file (needed when it defines several).

@@ -3,7 +3,7 @@
 //! Every path (`/sys`, `/proc`, the profile directory, the parser binary) comes from
 //! [`HostArgs`], so tests point them at a fake root and a fake `apparmor_parser`.
 
-use crate::commands::{analyze_file, display_name, report_diagnostics, write_atomic};
+use crate::commands::{display_name, report_diagnostics, write_atomic};
 use crate::engine;
 use crate::report::{
     errln, errprint, snippet_at, CliError, ColorChoice, Style, EXIT_OK, EXIT_PROBLEMS,
@@ -299,14 +299,24 @@ fn verify_loaded(host: &HostArgs, expected: &[(String, &'static str)]) -> Result
 /// `armorlab load`.
 pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     let style = Style::stderr(color);
-    let a = analyze_file(&o.inc, &o.file)?;
+    if o.file == Path::new("-") {
+        return Err(CliError::fatal_help(
+            "`load` needs a profile file, not stdin",
+            "save the profile to a file first: apparmor_parser reads it from there",
+        ));
+    }
+    let text = crate::commands::read_input(&o.file)?;
+    let a = engine::analyze(
+        &display_name(&o.file),
+        &text,
+        &crate::fsprovider::FsProvider::new(&o.inc.include),
+    );
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was loaded",
             o.file.display()
         )));
     }
-    let text = crate::commands::read_input(&o.file)?;
     let Some(first) = a.policy.profiles.first() else {
         return Err(CliError::Problems(format!(
             "`{}` defines no profile; nothing was loaded",

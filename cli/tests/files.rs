@@ -919,3 +919,55 @@ fn a_file_with_several_profiles_needs_profile() {
     );
     assert!(o.stdout.contains("apparmor=a "), "{}", o.stdout);
 }
+
+fn run_stdin(args: &[&str], input: &str) -> Out {
+    use std::io::Write;
+    let mut child = std::process::Command::new(bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_profile_may_come_from_stdin() {
+    let o = run_stdin(&["check", "-"], "profile p {\n  /tmp/x rwzz,\n}\n");
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("--> <stdin>:2:"), "{}", o.stderr);
+    let o = run_stdin(&["test", "-", "r /a", "w /a"], "profile p {\n  /a r,\n}\n");
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout.contains("allow r /a") && o.stdout.contains("deny  w /a"),
+        "{}",
+        o.stdout
+    );
+    let o = run_stdin(&["test", "-", "--queries", "-"], "profile p {}\n");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("cannot both come from stdin"),
+        "{}",
+        o.stderr
+    );
+    let o = run_stdin(&["load", "--dry-run", "-"], "profile p {}\n");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("`load` needs a profile file, not stdin"),
+        "{}",
+        o.stderr
+    );
+}

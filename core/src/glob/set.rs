@@ -14,8 +14,9 @@ use super::Glob;
 
 /// The most memory the compiled NFA of one glob set may use.
 pub const NFA_SIZE_LIMIT: usize = 16 << 20;
-/// The most memory a fully built DFA may use; bigger sets use a lazily built DFA instead.
-pub const DENSE_SIZE_LIMIT: usize = 2 << 20;
+/// The most memory a fully built DFA may use (see [`GlobSet::new_full`]); bigger sets use a
+/// lazily built DFA instead.
+pub const DENSE_SIZE_LIMIT: usize = 1 << 20;
 /// The memory of the lazily built DFA's state cache (per thread that matches).
 pub const LAZY_CACHE_CAPACITY: usize = 2 << 20;
 
@@ -83,10 +84,22 @@ fn build_error(
 impl GlobSet {
     /// Compiles the globs into one automaton. Index `i` in match results is `globs[i]`.
     ///
-    /// Memory is bounded: the NFA may use at most [`NFA_SIZE_LIMIT`] bytes (else
-    /// [`GlobError::SetTooLarge`]); a full DFA is built when it fits in
-    /// [`DENSE_SIZE_LIMIT`], and otherwise a lazy DFA with a fixed cache is used.
+    /// Only the NFA is built here (it may use at most [`NFA_SIZE_LIMIT`] bytes, else
+    /// [`GlobError::SetTooLarge`]); the DFA's states are built as paths are matched and
+    /// kept in a cache of [`LAZY_CACHE_CAPACITY`] bytes per thread, so compiling is fast
+    /// and memory stays bounded whatever the globs are.
     pub fn new(globs: &[Glob]) -> Result<GlobSet, GlobError> {
+        GlobSet::build(globs, false)
+    }
+
+    /// Like [`GlobSet::new`], but builds the whole DFA up front when it fits in
+    /// [`DENSE_SIZE_LIMIT`] bytes (falling back to the lazy DFA when it does not). Compiling
+    /// takes longer; matching needs no per-thread cache afterwards.
+    pub fn new_full(globs: &[Glob]) -> Result<GlobSet, GlobError> {
+        GlobSet::build(globs, true)
+    }
+
+    fn build(globs: &[Glob], try_full: bool) -> Result<GlobSet, GlobError> {
         let count = globs.len();
         if count == 0 {
             return Ok(GlobSet {
@@ -109,6 +122,9 @@ impl GlobSet {
             )
             .build_many_from_hir(&hirs)
             .map_err(|e| build_error(count, &e, NFA_SIZE_LIMIT, e.size_limit().is_some()))?;
+        if !try_full {
+            return GlobSet::lazy(count, nfa);
+        }
         let dense = dense::Builder::new()
             .configure(
                 dense::Config::new()
@@ -177,7 +193,7 @@ impl GlobSet {
         self.count == 0
     }
 
-    /// Whether the set uses a fully built DFA (rather than a lazily built one).
+    /// Whether the set uses a DFA built completely up front (see [`GlobSet::new_full`]).
     pub fn is_fully_built(&self) -> bool {
         matches!(self.engine, Engine::Dense { .. })
     }
@@ -288,7 +304,7 @@ mod tests {
         .iter()
         .map(|g| parse(g).unwrap())
         .collect();
-        let dense = GlobSet::new(&globs).unwrap();
+        let dense = GlobSet::new_full(&globs).unwrap();
         assert!(dense.is_fully_built());
         let hirs: Vec<Hir> = globs
             .iter()

@@ -1,7 +1,10 @@
 //! Figures for the glob compiler: compile time and match throughput on docker-default's
 //! globs, and how bad input (huge alternations, deep nesting, huge classes, DFA blow-up)
 //! is bounded. Run with `cargo bench -p armorlab-core --bench glob`.
+// The benchmark is a program, not part of the pure library: it reads the clock and prints.
 #![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_macros,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -292,4 +292,14 @@ fn main() {
     );
     bench_bad("too long", &[format!("/{}", "a".repeat(70_000))], "/a");
     bench_bad("many stars", &[format!("/{}", "*a".repeat(5_000))], &noisy);
+    bench_bad(
+        "many stars, longest",
+        &[format!("/{}", "*a".repeat(32_000))],
+        &noisy,
+    );
+    bench_bad(
+        "many classes, longest",
+        &[format!("/{}", "[ab]".repeat(16_000))],
+        &noisy,
+    );
 }

@@ -11,24 +11,14 @@
     clippy::indexing_slicing
 )]
 
+use armorlab_core::glob::PatternKind::{self, Basic, Regex, TailGlob};
 use armorlab_core::glob::{parse, parse_unfiltered, GlobSet};
 
-/// What `apparmor_parser` calls the pattern type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// No glob operators: matched as a plain string.
-    Basic,
-    /// A plain string followed by a final `**`.
-    TailGlob,
-    /// Anything else.
-    Regex,
-}
-use Kind::*;
-
 #[track_caller]
-fn ok(glob: &str, expected: &str, kind: Kind) {
+fn ok(glob: &str, expected: &str, kind: PatternKind) {
     let parsed = parse_unfiltered(glob).unwrap_or_else(|e| panic!("`{glob}` rejected: {e}"));
     assert_eq!(parsed.to_pcre(), expected, "conversion of `{glob}`");
+    assert_eq!(parsed.pattern_kind(), kind, "pattern type of `{glob}`");
     assert_eq!(
         parsed.is_literal(),
         kind == Basic,
@@ -227,4 +217,19 @@ fn default_globbing() {
     ok("/foo/f**.ext", r"/foo/f[^\x00]*\.ext", Regex);
     ok("/foo/*.ext", r"/foo/[^/\x00]*\.ext", Regex);
     ok("/foo/f*.ext", r"/foo/f[^/\x00]*\.ext", Regex);
+}
+
+#[test]
+fn xmatch_len_follows_first_re_pos() {
+    // A plain string: its whole (filtered) length.
+    assert_eq!(parse("/usr//bin/foo").unwrap().xmatch_len(), 12);
+    // Otherwise the offset of the first operator.
+    assert_eq!(parse("/usr/bin/*").unwrap().xmatch_len(), 9);
+    assert_eq!(parse("/usr/{bin,sbin}/x").unwrap().xmatch_len(), 5);
+    assert_eq!(parse("/usr/b?n/x").unwrap().xmatch_len(), 6);
+    assert_eq!(parse("/usr/[bs]in/x").unwrap().xmatch_len(), 5);
+    assert_eq!(parse(r"/usr/\*x/**").unwrap().xmatch_len(), 9);
+    // An operator at offset 0 does not stick: the next one counts.
+    assert_eq!(parse("*/foo/*").unwrap().xmatch_len(), 6);
+    assert_eq!(parse("*foo").unwrap().xmatch_len(), 0);
 }

@@ -112,6 +112,17 @@ pub(crate) fn escape_sequence(text: &[u8], extra: &[u8]) -> Option<(u8, usize)> 
     (used > 0).then_some((value, 1 + used))
 }
 
+/// What `apparmor_parser` calls the pattern type of a glob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PatternKind {
+    /// No glob operators: the glob is a plain string.
+    Basic,
+    /// A plain string followed by a final `**`.
+    TailGlob,
+    /// Anything else.
+    Regex,
+}
+
 /// The regular-expression text of a glob, and for each of its bytes the span of the glob
 /// text (in original-pattern offsets) that produced it.
 pub(crate) struct Converted {
@@ -119,6 +130,12 @@ pub(crate) struct Converted {
     pub pcre: Vec<u8>,
     /// One span per byte of `pcre`.
     pub origin: Vec<Span>,
+    /// The pattern type.
+    pub kind: PatternKind,
+    /// `apparmor_parser`'s `first_re_pos`: the offset (in the slash-filtered glob) of the
+    /// first glob operator, with its quirk that an operator at offset 0 lets a later one
+    /// overwrite it.
+    pub first_re_pos: usize,
 }
 
 struct Writer<'a> {
@@ -161,6 +178,14 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
     let mut class_open = 0;
     // For each open `{`, its position and how many `,` it has seen at its own level.
     let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut kind = PatternKind::Basic;
+    let mut first_re_pos = 0;
+    let mut operator_at = |pos: usize, new_kind: PatternKind, kind: &mut PatternKind| {
+        if first_re_pos == 0 {
+            first_re_pos = pos;
+        }
+        *kind = new_kind;
+    };
     let mut i = 0;
     while let Some(&c) = g.get(i) {
         let escaped = escape.is_some();
@@ -192,6 +217,13 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                             w.push(ONE, span);
                         }
                     }
+                    let tail = double && i + 2 == g.len() && kind == PatternKind::Basic;
+                    let new_kind = if tail {
+                        PatternKind::TailGlob
+                    } else {
+                        PatternKind::Regex
+                    };
+                    operator_at(i, new_kind, &mut kind);
                     if double {
                         w.push(DOUBLE_STAR, span);
                         i += 1;
@@ -204,6 +236,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                 if escaped {
                     w.push(b"?", here);
                 } else {
+                    operator_at(i, PatternKind::Regex, &mut kind);
                     w.push(ONE, here);
                 }
             }
@@ -211,6 +244,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                 if escaped {
                     w.push(b"\\[", here);
                 } else {
+                    operator_at(i, PatternKind::Regex, &mut kind);
                     in_class = true;
                     class_open = i;
                     w.push(b"[", here);
@@ -239,6 +273,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                             span: here,
                         });
                     }
+                    operator_at(i, PatternKind::Regex, &mut kind);
                     groups.push((i, 0));
                     w.push(b"(", here);
                 }
@@ -322,5 +357,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
     Ok(Converted {
         pcre: w.pcre,
         origin: w.origin,
+        kind,
+        first_re_pos,
     })
 }

@@ -24,6 +24,7 @@ mod node;
 mod regex;
 mod set;
 
+pub use convert::PatternKind;
 pub use error::GlobError;
 pub use node::{ByteSet, Node};
 pub use set::{GlobSet, DENSE_SIZE_LIMIT, LAZY_CACHE_CAPACITY, NFA_SIZE_LIMIT};
@@ -44,6 +45,8 @@ pub struct Glob {
     source: String,
     pcre: String,
     node: Node,
+    kind: PatternKind,
+    xmatch_len: usize,
 }
 
 /// Parses a path glob as `apparmor_parser` does for file rules, link rules and attachments:
@@ -85,10 +88,16 @@ fn parse_with(pattern: &str, collapse_slashes: bool) -> Result<Glob, GlobError> 
     // The rewriting only inserts ASCII and copies the input's bytes in order, so the text
     // is valid UTF-8 whenever the pattern is.
     let pcre = String::from_utf8_lossy(&converted.pcre).into_owned();
+    let xmatch_len = match converted.kind {
+        PatternKind::Basic => filtered.bytes.len(),
+        PatternKind::TailGlob | PatternKind::Regex => converted.first_re_pos,
+    };
     Ok(Glob {
         source: pattern.to_owned(),
         pcre,
         node,
+        kind: converted.kind,
+        xmatch_len,
     })
 }
 
@@ -112,6 +121,20 @@ impl Glob {
     /// The glob as a `regex-syntax` tree over bytes (not anchored; callers anchor it).
     pub fn to_hir(&self) -> Hir {
         self.node.to_hir()
+    }
+
+    /// What `apparmor_parser` calls the pattern type: plain string, string with a final
+    /// `**`, or anything else.
+    pub fn pattern_kind(&self) -> PatternKind {
+        self.kind
+    }
+
+    /// The length `apparmor_parser` records for attachment matching (`xmatch_len`): the
+    /// whole (slash-filtered) glob for a plain string, else the offset of its first glob
+    /// operator. Upstream's quirk is kept: when the first operator is at offset 0, the next
+    /// operator's offset is used.
+    pub fn xmatch_len(&self) -> usize {
+        self.xmatch_len
     }
 
     /// Whether the glob matches exactly one path (it has no glob operators).

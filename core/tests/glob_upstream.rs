@@ -218,18 +218,3 @@ fn default_globbing() {
     ok("/foo/*.ext", r"/foo/[^/\x00]*\.ext", Regex);
     ok("/foo/f*.ext", r"/foo/f[^/\x00]*\.ext", Regex);
 }
-
-#[test]
-fn xmatch_len_follows_first_re_pos() {
-    // A plain string: its whole (filtered) length.
-    assert_eq!(parse("/usr//bin/foo").unwrap().xmatch_len(), 12);
-    // Otherwise the offset of the first operator.
-    assert_eq!(parse("/usr/bin/*").unwrap().xmatch_len(), 9);
-    assert_eq!(parse("/usr/{bin,sbin}/x").unwrap().xmatch_len(), 5);
-    assert_eq!(parse("/usr/b?n/x").unwrap().xmatch_len(), 6);
-    assert_eq!(parse("/usr/[bs]in/x").unwrap().xmatch_len(), 5);
-    assert_eq!(parse(r"/usr/\*x/**").unwrap().xmatch_len(), 9);
-    // An operator at offset 0 does not stick: the next one counts.
-    assert_eq!(parse("*/foo/*").unwrap().xmatch_len(), 6);
-    assert_eq!(parse("*foo").unwrap().xmatch_len(), 0);
-}

@@ -253,7 +253,7 @@ fn instance(node: &Node, rng: &mut Rng, out: &mut Vec<u8>) {
     match node {
         Node::Empty => {}
         Node::Byte(b) => out.push(*b),
-        Node::Class(set) => {
+        Node::Class { set, .. } => {
             // Prefer printable members so that paths stay readable and valid UTF-8.
             let printable: Vec<u8> = (0x20..0x7f).filter(|&b| set.contains(b)).collect();
             let all: Vec<u8> = (1..=255u8).filter(|&b| set.contains(b)).collect();
@@ -354,4 +354,74 @@ fn matching_agrees_with_the_kernel_dfa() {
         );
     }
     println!("{checked} paths checked against the kernel's DFA");
+}
+
+/// The `xmatch_len` the parser writes after a profile's attachment DFA.
+fn binary_xmatch_len(attachment: &str) -> Option<u32> {
+    use armorlab_oracle::stream::{parse as parse_stream, Element, Value};
+    let dir = std::env::temp_dir().join(format!("armorlab-glob-xmatch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("profile");
+    std::fs::write(&file, format!("profile p {attachment} {{\n  /x r,\n}}\n")).unwrap();
+    let bytes = armorlab_oracle::Compiler::default()
+        .binary_file(&file)
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    fn profile_struct(elements: &[Element]) -> Option<&[Element]> {
+        elements.iter().find_map(|e| match &e.value {
+            Value::Struct(children) if e.is_named("profile") => Some(children.as_slice()),
+            Value::Struct(children) | Value::List(children) => profile_struct(children),
+            _ => None,
+        })
+    }
+    let top = parse_stream(&bytes).unwrap();
+    let children = profile_struct(&top).expect("a profile struct");
+    let dfa_at = children.iter().position(|e| e.is_named("aadfa"))?;
+    children[dfa_at + 1..]
+        .iter()
+        .take_while(|e| !e.is_named("flags"))
+        .find_map(|e| match (&e.name, &e.value) {
+            (None, Value::U32(v)) => Some(*v),
+            _ => None,
+        })
+}
+
+/// Not covered: alternations whose items share a suffix that `apparmor_parser` factors out
+/// before measuring (`{a[^q]c,bc}` becomes `(a[^q]|b)c`, 4 rather than 5 after `/x/`);
+/// `Glob::xmatch_len` documents that it does not model this.
+#[test]
+fn xmatch_len_matches_the_binary_policy() {
+    if !parser_present() {
+        return;
+    }
+    for attachment in [
+        "/usr/bin/*",
+        "/usr/{bin,sbin}/x",
+        "/u?r/**",
+        "/usr/[bs]in/x",
+        r"/usr/\*x/**",
+        "/a//b/*",
+        "/opt/app/**",
+        "/usr/bin/x*",
+        "/usr/bin/x*/y",
+        "/usr/bin/**/y",
+        "/usr/bin/{a,bc}",
+        "/usr/bin/{ab,c}d",
+        "/usr/bin/[ab]c",
+        "/usr/bin/[^ab]c",
+        "/{usr,}/bin/x",
+        "/usr/{,s}bin/{foo,ba?}",
+        "/x/{a*c,bc}",
+        "/x/{ab,ac}*",
+        "/x/{ab,ac}?d",
+    ] {
+        let glob = parse(attachment).unwrap();
+        let binary = binary_xmatch_len(attachment)
+            .unwrap_or_else(|| panic!("no xmatch_len written for `{attachment}`"));
+        assert_eq!(
+            u32::try_from(glob.xmatch_len()).unwrap(),
+            binary,
+            "xmatch_len of `{attachment}`"
+        );
+    }
 }

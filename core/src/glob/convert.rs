@@ -132,10 +132,6 @@ pub(crate) struct Converted {
     pub origin: Vec<Span>,
     /// The pattern type.
     pub kind: PatternKind,
-    /// `apparmor_parser`'s `first_re_pos`: the offset (in the slash-filtered glob) of the
-    /// first glob operator, with its quirk that an operator at offset 0 lets a later one
-    /// overwrite it.
-    pub first_re_pos: usize,
 }
 
 struct Writer<'a> {
@@ -179,13 +175,6 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
     // For each open `{`, its position and how many `,` it has seen at its own level.
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut kind = PatternKind::Basic;
-    let mut first_re_pos = 0;
-    let mut operator_at = |pos: usize, new_kind: PatternKind, kind: &mut PatternKind| {
-        if first_re_pos == 0 {
-            first_re_pos = pos;
-        }
-        *kind = new_kind;
-    };
     let mut i = 0;
     while let Some(&c) = g.get(i) {
         let escaped = escape.is_some();
@@ -223,7 +212,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                     } else {
                         PatternKind::Regex
                     };
-                    operator_at(i, new_kind, &mut kind);
+                    kind = new_kind;
                     if double {
                         w.push(DOUBLE_STAR, span);
                         i += 1;
@@ -236,7 +225,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                 if escaped {
                     w.push(b"?", here);
                 } else {
-                    operator_at(i, PatternKind::Regex, &mut kind);
+                    kind = PatternKind::Regex;
                     w.push(ONE, here);
                 }
             }
@@ -244,7 +233,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                 if escaped {
                     w.push(b"\\[", here);
                 } else {
-                    operator_at(i, PatternKind::Regex, &mut kind);
+                    kind = PatternKind::Regex;
                     in_class = true;
                     class_open = i;
                     w.push(b"[", here);
@@ -273,7 +262,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                             span: here,
                         });
                     }
-                    operator_at(i, PatternKind::Regex, &mut kind);
+                    kind = PatternKind::Regex;
                     groups.push((i, 0));
                     w.push(b"(", here);
                 }
@@ -358,6 +347,5 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
         pcre: w.pcre,
         origin: w.origin,
         kind,
-        first_re_pos,
     })
 }

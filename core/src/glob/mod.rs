@@ -88,10 +88,7 @@ fn parse_with(pattern: &str, collapse_slashes: bool) -> Result<Glob, GlobError> 
     // The rewriting only inserts ASCII and copies the input's bytes in order, so the text
     // is valid UTF-8 whenever the pattern is.
     let pcre = String::from_utf8_lossy(&converted.pcre).into_owned();
-    let xmatch_len = match converted.kind {
-        PatternKind::Basic => filtered.bytes.len(),
-        PatternKind::TailGlob | PatternKind::Regex => converted.first_re_pos,
-    };
+    let xmatch_len = node.min_match_len().0;
     Ok(Glob {
         source: pattern.to_owned(),
         pcre,
@@ -129,10 +126,14 @@ impl Glob {
         self.kind
     }
 
-    /// The length `apparmor_parser` records for attachment matching (`xmatch_len`): the
-    /// whole (slash-filtered) glob for a plain string, else the offset of its first glob
-    /// operator. Upstream's quirk is kept: when the first operator is at offset 0, the next
-    /// operator's offset is used.
+    /// The length `apparmor_parser` records for attachment matching (`xmatch_len`, which
+    /// the kernel uses to rank attachments): see [`Node::min_match_len`]. For example
+    /// `/usr/{bin,sbin}/x` gives 10 and `/usr/bin/**` gives 10 (counting stops after the
+    /// byte that `**` must match after `/`).
+    ///
+    /// `apparmor_parser` computes it after simplifying the tree of all of a profile's
+    /// attachment globs; factoring a common suffix out of an alternation can lower its
+    /// result (e.g. `{a*c,bc}`), which this does not model.
     pub fn xmatch_len(&self) -> usize {
         self.xmatch_len
     }

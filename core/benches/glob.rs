@@ -231,15 +231,24 @@ fn bench_bad_with(
 }
 
 fn main() {
-    bench_compile("docker-default", DOCKER_DEFAULT, compile);
-    bench_compile("docker-default+base", WITH_BASE, compile);
-    bench_compile("docker-default full", DOCKER_DEFAULT, compile_full);
-    bench_compile("docker-default+base full", WITH_BASE, compile_full);
-    bench_match("docker-default", DOCKER_DEFAULT, compile);
-    bench_match("docker-default+base", WITH_BASE, compile);
-    bench_match("docker-default full", DOCKER_DEFAULT, compile_full);
-    bench_match("docker-default+base full", WITH_BASE, compile_full);
-
+    // `cargo bench -p armorlab-core --bench glob -- match` runs only the matching figures.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wants = |section: &str| filter.as_deref().is_none_or(|f| section.contains(f));
+    if wants("compile") {
+        bench_compile("docker-default", DOCKER_DEFAULT, compile);
+        bench_compile("docker-default+base", WITH_BASE, compile);
+        bench_compile("docker-default full", DOCKER_DEFAULT, compile_full);
+        bench_compile("docker-default+base full", WITH_BASE, compile_full);
+    }
+    if wants("match") {
+        bench_match("docker-default", DOCKER_DEFAULT, compile);
+        bench_match("docker-default+base", WITH_BASE, compile);
+        bench_match("docker-default full", DOCKER_DEFAULT, compile_full);
+        bench_match("docker-default+base full", WITH_BASE, compile_full);
+    }
+    if !wants("bad") {
+        return;
+    }
     // A path of pseudo-random `a`/`b` bytes keeps DFAs with many states busy.
     let mut x = 0x2545_f491_4f6c_dd1du64;
     let noise: String = (0..4000)

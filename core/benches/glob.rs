@@ -299,6 +299,13 @@ fn main() {
         &[format!("/**a{}", "?".repeat(30))],
         &noisy,
     );
+    bench_bad(
+        "200 globs of 10000 classes",
+        &(0..200)
+            .map(|i| format!("/{i}{}", "[^a-z]".repeat(10_000)))
+            .collect::<Vec<_>>(),
+        "/0a",
+    );
     bench_bad("too long", &[format!("/{}", "a".repeat(70_000))], "/a");
     bench_bad("many stars", &[format!("/{}", "*a".repeat(5_000))], &noisy);
     bench_bad(

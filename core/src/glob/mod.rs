@@ -16,7 +16,13 @@
 //! `/` that ends the glob or a path component must match at least one byte.
 //!
 //! The input is the glob as it reaches `convert_aaregex_to_pcre`: variables expanded (a
-//! variable with several values arrives as `{a,b}`) and the lexer's unquoting done.
+//! variable with several values arrives as `{a,b}`). The profile lexer already decodes
+//! numeric escapes such as `\x41` before that; a glob that still has them is decoded here
+//! in the same way, so it matches the same paths, but [`Glob::to_pcre`] then shows the
+//! escape where `apparmor_parser` would show the decoded byte.
+//!
+//! Matching works on bytes, as in the kernel: `?` and `[...]` match one byte, so `?` does
+//! not match `é` (two bytes in UTF-8) and `[é]` matches either of its bytes alone.
 
 mod convert;
 mod error;

@@ -425,3 +425,68 @@ fn xmatch_len_matches_the_binary_policy() {
         );
     }
 }
+
+/// Random globs built from glob metacharacters (so most of the odd corners come up:
+/// `*` inside classes, `\^`, unbalanced brackets) must be accepted or rejected as the parser
+/// does, convert to the same text, and match the same probe paths as the kernel's DFA.
+#[test]
+fn random_globs_agree_with_the_parser() {
+    if !parser_present() {
+        return;
+    }
+    const TOKENS: &[&str] = &[
+        "/", "/", "a", "b", "*", "**", "?", "[", "]", "[^", "{", "}", ",", "\\", "^", "$", "-",
+        ".", "0", "9", "é", "\\,", "\\^", "\\]", "\\{",
+    ];
+    let mut rng = Rng(0x2222_5678_9abc_def3);
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    for _ in 0..300 {
+        let mut glob = String::from("/");
+        for _ in 0..1 + rng.below(12) {
+            glob.push_str(TOKENS[rng.below(TOKENS.len())]);
+        }
+        let (ok, stderr) = run_parser(&glob);
+        let ours = parse(&glob);
+        if !ok {
+            if !stderr.contains("ERROR processing regexs") {
+                // The profile lexer or grammar refused the rule (for example a `,` that
+                // ends it early); the glob compiler never sees it.
+                skipped += 1;
+                continue;
+            }
+            assert!(
+                ours.is_err(),
+                "`{glob}` accepted by armorlab, rejected by the parser:\n{stderr}"
+            );
+            rejected += 1;
+            continue;
+        }
+        let exprs = rule_exprs(&stderr);
+        assert_eq!(exprs.len(), 1, "one rule expected for `{glob}`:\n{stderr}");
+        let ours = ours.unwrap_or_else(|e| {
+            panic!("`{glob}` rejected by armorlab ({e}), accepted by the parser")
+        });
+        // The profile lexer decodes some escapes (`\a`, `\x41`) before the conversion, so
+        // the text is compared for the parser's own input, and the tree for ours.
+        let (aare, pcre) = &exprs[0];
+        let theirs = parse_unfiltered(aare).unwrap_or_else(|e| panic!("`{aare}` rejected: {e}"));
+        assert_eq!(&theirs.to_pcre(), pcre, "conversion of `{aare}`");
+        assert_eq!(
+            ours.node(),
+            theirs.node(),
+            "tree of `{glob}` and of `{aare}`"
+        );
+        let policy = armorlab_oracle::compile(&profile_text(&glob), &[]).unwrap();
+        let set = GlobSet::new(std::slice::from_ref(&ours)).unwrap();
+        for path in probes(&ours, &mut rng) {
+            let kernel = policy.file_perms("p", &path, false).unwrap().allows("r");
+            assert_eq!(set.is_match(0, &path), kernel, "`{glob}` on {path:?}");
+        }
+        accepted += 1;
+    }
+    println!("random globs: {accepted} accepted, {rejected} rejected, {skipped} refused by the profile grammar");
+    assert!(
+        accepted > 20 && rejected > 10,
+        "the generator no longer covers both outcomes"
+    );
+}

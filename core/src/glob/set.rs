@@ -202,11 +202,7 @@ impl GlobSet {
     /// `path`, in ascending order.
     pub fn matches_into(&self, path: &str, out: &mut Vec<usize>) {
         out.clear();
-        match &self.engine {
-            Engine::Empty => {}
-            Engine::Dense { dfa, start } => dense_matches(dfa, *start, path.as_bytes(), out),
-            Engine::Lazy(lazy) => lazy.matches(path.as_bytes(), out),
-        }
+        self.for_each_match(path.as_bytes(), &mut |i| out.push(i));
         if out.len() > 1 {
             out.sort_unstable();
         }
@@ -214,13 +210,27 @@ impl GlobSet {
 
     /// Whether glob `index` matches the whole of `path` (false for an index out of range).
     pub fn is_match(&self, index: usize, path: &str) -> bool {
-        let mut out = Vec::new();
-        self.matches_into(path, &mut out);
-        out.binary_search(&index).is_ok()
+        let mut found = false;
+        self.for_each_match(path.as_bytes(), &mut |i| found |= i == index);
+        found
+    }
+
+    /// Calls `f` with the index of every matching glob, in no particular order.
+    fn for_each_match(&self, path: &[u8], f: &mut dyn FnMut(usize)) {
+        match &self.engine {
+            Engine::Empty => {}
+            Engine::Dense { dfa, start } => dense_matches(dfa, *start, path, f),
+            Engine::Lazy(lazy) => lazy.matches(path, f),
+        }
     }
 }
 
-fn dense_matches(dfa: &dense::DFA<Vec<u32>>, start: StateID, path: &[u8], out: &mut Vec<usize>) {
+fn dense_matches(
+    dfa: &dense::DFA<Vec<u32>>,
+    start: StateID,
+    path: &[u8],
+    f: &mut dyn FnMut(usize),
+) {
     let mut sid = start;
     for &byte in path {
         sid = dfa.next_state(sid, byte);
@@ -231,26 +241,36 @@ fn dense_matches(dfa: &dense::DFA<Vec<u32>>, start: StateID, path: &[u8], out: &
     sid = dfa.next_eoi_state(sid);
     if dfa.is_match_state(sid) {
         for i in 0..dfa.match_len(sid) {
-            out.push(dfa.match_pattern(sid, i).as_usize());
+            f(dfa.match_pattern(sid, i).as_usize());
         }
     }
 }
 
 impl Lazy {
-    fn matches(&self, path: &[u8], out: &mut Vec<usize>) {
+    fn matches(&self, path: &[u8], f: &mut dyn FnMut(usize)) {
         let mut cache = self.caches.get();
-        if self.walk(&mut cache, path, out).is_err() {
-            out.clear();
-            self.pikevm_matches(path, out);
+        // The walk reports matches only once it has reached the end without error, so a
+        // failed walk reports nothing and the fallback reports everything.
+        if let Ok(state) = self.walk(&mut cache, path) {
+            if let Some(sid) = state {
+                for i in 0..self.dfa.match_len(&cache, sid) {
+                    f(self.dfa.match_pattern(&cache, sid, i).as_usize());
+                }
+            }
+        } else {
+            let mut out = Vec::new();
+            self.pikevm_matches(path, &mut out);
+            out.into_iter().for_each(f);
         }
     }
 
+    /// Walks the lazy DFA over `path` and its end; returns the final state when it is a
+    /// match state.
     fn walk(
         &self,
         cache: &mut hybrid::dfa::Cache,
         path: &[u8],
-        out: &mut Vec<usize>,
-    ) -> Result<(), ()> {
+    ) -> Result<Option<hybrid::LazyStateID>, ()> {
         let dfa = &self.dfa;
         let config = start::Config::new().anchored(Anchored::Yes);
         let mut sid = dfa.start_state(cache, &config).map_err(|_| ())?;
@@ -258,7 +278,7 @@ impl Lazy {
             sid = dfa.next_state(cache, sid, byte).map_err(|_| ())?;
             if sid.is_tagged() {
                 if sid.is_dead() {
-                    return Ok(());
+                    return Ok(None);
                 }
                 if sid.is_quit() || sid.is_unknown() {
                     return Err(());
@@ -266,12 +286,7 @@ impl Lazy {
             }
         }
         sid = dfa.next_eoi_state(cache, sid).map_err(|_| ())?;
-        if sid.is_match() {
-            for i in 0..dfa.match_len(cache, sid) {
-                out.push(dfa.match_pattern(cache, sid, i).as_usize());
-            }
-        }
-        Ok(())
+        Ok(sid.is_match().then_some(sid))
     }
 
     /// Matching by NFA simulation: slower, but it cannot fail.
@@ -284,6 +299,12 @@ impl Lazy {
         out.extend(set.iter().map(|p| p.as_usize()));
     }
 }
+
+// Glob sets are shared between threads (the CLI and tests match in parallel).
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<GlobSet>();
+};
 
 #[cfg(test)]
 mod tests {

@@ -601,9 +601,10 @@ const CHANGEHAT_PATH: &str = "/proc/[0-9]*/attr/{apparmor/,}current";
 const CHANGEPROFILE_PATH: &str = "/proc/*/attr/{apparmor/,}{current,exec}";
 
 /// Rules on the same path with different exec modes are merged by the parser before the
-/// DFA is built, and it rejects the profile when their modes differ.
+/// DFA is built, and it rejects the profile when their modes differ where their owner
+/// conditions overlap (`owner /o/* Px` and `/o/* ix` conflict on files the process owns).
 fn check_merged_exec_conflicts(p: &Profile, files: &[FileEntry], errors: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<(String, u8, i32), (&ExecMode, usize)> = BTreeMap::new();
+    let mut seen: Vec<(String, Owner, i32, &ExecMode)> = Vec::new();
     for f in files {
         let (Some(exec), false) = (&f.exec, f.deny) else {
             continue;
@@ -614,36 +615,30 @@ fn check_merged_exec_conflicts(p: &Profile, files: &[FileEntry], errors: &mut Ve
         let RuleKind::File(fr) = &rule.kind else {
             continue;
         };
-        let path = fr.path.clone().unwrap_or_else(|| ALL_FILES.to_owned());
-        let owner = match f.owner {
-            Owner::Any => 0,
-            Owner::Owner => 1,
-            Owner::Other => 2,
-        };
-        let key = (path.clone(), owner, f.priority);
-        match seen.get(&key) {
-            Some((other, _)) if !same_exec(other, exec) => {
-                errors.push(
-                    Diagnostic::error(
-                        "conflicting-x-modifiers",
-                        format!(
-                            "profile `{}` has merged rule `{path}` with conflicting x modifiers \
-                             (`{}` and `{}`)",
-                            p.full_name,
-                            other.letters(),
-                            exec.letters()
-                        ),
-                        rule.location.file,
-                        rule.location.span,
-                    )
-                    .with_help("give every rule for the same path the same exec mode"),
-                );
-            }
-            Some(_) => {}
-            None => {
-                seen.insert(key, (exec, f.rule));
-            }
+        let path = collapse_slashes(fr.path.as_deref().unwrap_or(ALL_FILES));
+        let overlaps = |a: Owner, b: Owner| a == Owner::Any || b == Owner::Any || a == b;
+        let clash = seen.iter().find(|(sp, so, spri, sm)| {
+            *sp == path && *spri == f.priority && overlaps(*so, f.owner) && !same_exec(sm, exec)
+        });
+        if let Some((_, _, _, other)) = clash {
+            errors.push(
+                Diagnostic::error(
+                    "conflicting-x-modifiers",
+                    format!(
+                        "profile `{}` has merged rule `{path}` with conflicting x modifiers \
+                         (`{}` and `{}`)",
+                        p.full_name,
+                        other.letters(),
+                        exec.letters()
+                    ),
+                    rule.location.file,
+                    rule.location.span,
+                )
+                .with_help("give every rule for the same path the same exec mode"),
+            );
+            continue;
         }
+        seen.push((path, f.owner, f.priority, exec));
     }
 }
 

@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 step_fmt() { cargo fmt --all --check; }
 step_clippy() { cargo clippy --workspace --all-targets --locked -- -D warnings; }
-step_native() { cargo test --workspace --locked; }
+step_native() { cargo test --workspace --locked --no-fail-fast; }
 step_wasm() {
   # The core's wasm tests run in Debian's headless Chromium through chromedriver.
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/wasm/webdriver.json" \
@@ -37,18 +37,27 @@ step_wasm() {
 }
 step_web() { trunk build --release --offline; }
 step_browser() {
-  [ -f dist/index.html ] || { echo "dist/ is missing: the web step must pass first"; return 1; }
+  # The browser tests run against the README's serve command itself, so that a broken
+  # serve command fails the tests.
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/tmp/armorlab-serve.log 2>&1 &
+  scripts/serve.sh "$port" >/tmp/armorlab-serve.log 2>&1 &
   server_pid=$!
-  for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
-    sleep 0.1
+  local up=0
+  for _ in $(seq 600); do
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$port/" >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.5
   done
+  if [ "$up" -ne 1 ]; then
+    echo "scripts/serve.sh did not come up on port $port; its log:"
+    tail -n 40 /tmp/armorlab-serve.log
+    return 1
+  fi
   local rc=0
   ARMORLAB_URL="http://127.0.0.1:$port" npx playwright test --config tests/browser/playwright.config.mjs || rc=$?
   kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
   server_pid=""
   return $rc
 }

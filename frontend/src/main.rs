@@ -1,11 +1,5 @@
-//! The armorlab playground (being written).
-use yew::prelude::*;
-
-#[function_component]
-fn App() -> Html {
-    html! { <main><h1>{ "armorlab" }</h1></main> }
-}
+//! The playground's entry point (see the `armorlab_web` library).
 
 fn main() {
-    yew::Renderer::<App>::new().render();
+    armorlab_web::start();
 }

@@ -1,0 +1,50 @@
+//! The keyboard help overlay.
+
+use yew::prelude::*;
+
+/// The shortcuts, as (keys, what they do). The app's key handler implements exactly these.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    (
+        "Ctrl+Enter",
+        "re-run the analysis and go to “test an access”",
+    ),
+    ("Ctrl+S", "download the profile"),
+    ("Ctrl+Shift+S", "share: show the link to this playground"),
+    ("Alt+1 … Alt+4", "queries, include files, export, about"),
+    ("Alt+E", "go to the editor"),
+    ("?  or  F1", "this help (outside text fields)"),
+    (
+        "Escape",
+        "close dialogs; in the editor, the next Tab leaves the editor",
+    ),
+    ("Tab (in the editor)", "insert two spaces"),
+    (
+        "Ctrl+Z / Ctrl+Shift+Z",
+        "undo / redo (the browser's own history)",
+    ),
+];
+
+/// Help overlay properties.
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    /// Close the overlay.
+    pub on_close: Callback<()>,
+}
+
+/// The help overlay.
+#[function_component]
+pub fn Help(props: &HelpProps) -> Html {
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    let rows = SHORTCUTS.iter().map(|(k, v)| {
+        html! { <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ *v }</td></tr> }
+    });
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title">
+            <div class="dialog">
+                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+                <table>{ for rows }</table>
+                <button type="button" class="close" onclick={close} autofocus=true>{ "Close" }</button>
+            </div>
+        </div>
+    }
+}

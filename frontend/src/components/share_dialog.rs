@@ -1,0 +1,46 @@
+//! The share dialog: the link to this exact playground, and an `<iframe>` snippet.
+
+use super::export_panel::copy;
+use yew::prelude::*;
+
+/// Share dialog properties.
+#[derive(Properties, PartialEq)]
+pub struct ShareProps {
+    /// The full share link.
+    pub link: AttrValue,
+    /// The embed URL.
+    pub embed_link: AttrValue,
+    /// Close the dialog.
+    pub on_close: Callback<()>,
+}
+
+/// The share dialog.
+#[function_component]
+pub fn ShareDialog(props: &ShareProps) -> Html {
+    let iframe = format!(
+        "<iframe src=\"{}\" width=\"100%\" height=\"420\" title=\"AppArmor profile playground\" loading=\"lazy\"></iframe>",
+        props.embed_link.replace('"', "&quot;")
+    );
+    let link = props.link.to_string();
+    let iframe_copy = iframe.clone();
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="share-title">
+            <div class="dialog">
+                <h2 id="share-title">{ "Share" }</h2>
+                <p>{ "The link holds the whole playground (profile, include edits, queries), compressed. It never reaches a server." }</p>
+                <label for="share-link">{ "Link" }</label>
+                <div class="row">
+                    <input id="share-link" type="text" readonly=true value={props.link.clone()} />
+                    <button type="button" onclick={Callback::from(move |_| copy(&link))}>{ "Copy" }</button>
+                </div>
+                <label for="embed-code">{ "Embed in documentation" }</label>
+                <div class="row">
+                    <textarea id="embed-code" readonly=true rows="3" value={iframe} />
+                    <button type="button" onclick={Callback::from(move |_| copy(&iframe_copy))}>{ "Copy" }</button>
+                </div>
+                <button type="button" class="close" onclick={close}>{ "Close" }</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,413 @@
+//! Runs the core on the playground's inputs and turns its answers into what the UI shows.
+//!
+//! Everything the UI renders about a profile is recomputed here from the texts: the
+//! diagnostics, the profiles defined, and one outcome per query. The core's answer types are
+//! serializable; the views below read them through serde so that the UI renders exactly what
+//! the CLI's `--format json` prints.
+
+use armorlab_core::source::MemoryProvider;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The severity of a diagnostic, as the UI styles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The profile would be rejected.
+    Error,
+    /// Accepted, but suspicious.
+    Warning,
+    /// Information.
+    Note,
+}
+
+impl Level {
+    /// The CSS class / label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        }
+    }
+}
+
+/// A diagnostic placed in a file of the playground.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagView {
+    /// How bad.
+    pub level: Level,
+    /// Machine code, e.g. `undefined-variable`.
+    pub code: String,
+    /// The message.
+    pub message: String,
+    /// Advice.
+    pub help: Option<String>,
+    /// The file: the main profile's name or an include's absolute path.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// Byte range in that file.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+}
+
+/// The verdict of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every requested permission is allowed.
+    Allow,
+    /// At least one requested permission is denied.
+    Deny,
+}
+
+impl Verdict {
+    /// `allow` or `deny` (the `data-verdict` attribute).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+/// A rule that took part in a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleView {
+    /// The rule as written.
+    pub text: String,
+    /// Its file (main profile name or include path).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// Byte range in that file.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+    /// `allow` or `deny`.
+    pub effect: String,
+    /// The permissions it contributes, as letters.
+    pub perms: String,
+}
+
+/// The decision on one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionView {
+    /// Allow or deny.
+    pub verdict: Verdict,
+    /// Permissions allowed, as letters.
+    pub allowed: String,
+    /// Permissions denied, as letters.
+    pub denied: String,
+    /// Permissions audited.
+    pub audit: String,
+    /// The deciding rules.
+    pub rules: Vec<RuleView>,
+    /// Explanations (for example why nothing matched).
+    pub notes: Vec<String>,
+}
+
+/// What happened to one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Decided.
+    Decided(DecisionView),
+    /// The query text does not parse (shown on the row).
+    BadQuery(String),
+    /// The profile could not be evaluated (errors in it, or no such profile).
+    NotEvaluated(String),
+}
+
+/// Everything the UI shows about the current texts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalysisView {
+    /// Diagnostics of the main file and of its includes.
+    pub diagnostics: Vec<DiagView>,
+    /// The profiles the main file defines (full names), in order.
+    pub profiles: Vec<String>,
+    /// The profile the queries were evaluated against.
+    pub evaluated: Option<String>,
+    /// One outcome per query, in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl AnalysisView {
+    /// Diagnostics in one file.
+    pub fn diagnostics_in<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a DiagView> {
+        self.diagnostics.iter().filter(move |d| d.file == file)
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count()
+    }
+}
+
+/// Renders a permission set from the core's JSON (letters, a list, or an object of flags).
+pub fn perm_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(perm_text).collect::<Vec<_>>().join(""),
+        Value::Object(map) => {
+            if let Some(s) = map.get("letters").or_else(|| map.get("text")) {
+                return perm_text(s);
+            }
+            map.iter()
+                .filter(|(_, v)| v.as_bool() == Some(true))
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawRule {
+    text: String,
+    file: Value,
+    line: u32,
+    span: Value,
+    effect: Value,
+    perms: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawDecision {
+    verdict: Value,
+    allowed: Value,
+    denied: Value,
+    audit: Value,
+    rules: Vec<RawRule>,
+    notes: Vec<Value>,
+    complain_note: Value,
+}
+
+fn span_of(v: &Value) -> (usize, usize) {
+    let get = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    (get("start"), get("end"))
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a serialized decision (the core's `Decision`) into the view.
+pub fn decision_from_json(v: Value) -> Result<DecisionView, String> {
+    let raw: RawDecision =
+        serde_json::from_value(v).map_err(|e| format!("unexpected decision shape: {e}"))?;
+    let verdict = match text_of(&raw.verdict).to_ascii_lowercase().as_str() {
+        "allow" | "allowed" => Verdict::Allow,
+        "deny" | "denied" => Verdict::Deny,
+        other => return Err(format!("unknown verdict `{other}`")),
+    };
+    let mut notes: Vec<String> = raw.notes.iter().map(text_of).collect();
+    let complain = text_of(&raw.complain_note);
+    if !complain.is_empty() {
+        notes.push(complain);
+    }
+    Ok(DecisionView {
+        verdict,
+        allowed: perm_text(&raw.allowed),
+        denied: perm_text(&raw.denied),
+        audit: perm_text(&raw.audit),
+        rules: raw
+            .rules
+            .into_iter()
+            .map(|r| {
+                let (start, end) = span_of(&r.span);
+                RuleView {
+                    text: r.text,
+                    file: text_of(&r.file),
+                    line: r.line,
+                    start,
+                    end,
+                    effect: text_of(&r.effect).to_ascii_lowercase(),
+                    perms: perm_text(&r.perms),
+                }
+            })
+            .collect(),
+        notes,
+    })
+}
+
+/// The inputs of one analysis.
+pub struct Inputs<'a> {
+    /// The main file's display name (the profile's file name).
+    pub name: &'a str,
+    /// The profile text.
+    pub text: &'a str,
+    /// The include library, with the user's edits applied.
+    pub provider: &'a MemoryProvider,
+    /// The queries, in `armorlab test` syntax.
+    pub queries: &'a [String],
+    /// The profile to evaluate (full name); the first profile when `None` or unknown.
+    pub profile: Option<&'a str>,
+}
+
+/// Analyses the texts and answers the queries.
+pub fn run(inputs: &Inputs<'_>) -> AnalysisView {
+    backend::run(inputs)
+}
+
+#[cfg(feature = "engine")]
+mod backend {
+    use super::*;
+    use armorlab_core::{diagnostics::Severity, eval};
+
+    fn diag(d: &armorlab_core::Diagnostic) -> DiagView {
+        DiagView {
+            level: match d.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+                Severity::Note => Level::Note,
+            },
+            code: d.code.clone(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column,
+            start: d.location.span.start as usize,
+            end: d.location.span.end as usize,
+        }
+    }
+
+    pub(super) fn run(inputs: &Inputs<'_>) -> AnalysisView {
+        let analysis = armorlab_core::analyze(inputs.name, inputs.text, inputs.provider);
+        let mut view = AnalysisView {
+            diagnostics: analysis
+                .diagnostics
+                .iter()
+                .map(|d| diag(&d.clone().with_position(&analysis.sources)))
+                .collect(),
+            profiles: analysis
+                .policy
+                .all_profiles()
+                .iter()
+                .map(|p| p.full_name.clone())
+                .collect(),
+            ..Default::default()
+        };
+        let chosen = inputs
+            .profile
+            .filter(|p| view.profiles.iter().any(|n| n == p))
+            .map(str::to_owned)
+            .or_else(|| view.profiles.first().cloned());
+        view.evaluated = chosen.clone();
+        let compiled = eval::compile(&analysis.policy, &analysis.sources);
+        view.outcomes = inputs
+            .queries
+            .iter()
+            .map(|q| {
+                let query = match eval::parse_query(q) {
+                    Ok(query) => query,
+                    Err(e) => return Outcome::BadQuery(e.to_string()),
+                };
+                let Some(profile) = chosen.as_deref() else {
+                    return Outcome::NotEvaluated("the text defines no profile".into());
+                };
+                let compiled = match &compiled {
+                    Ok(c) => c,
+                    Err(errors) => {
+                        return Outcome::NotEvaluated(
+                            errors
+                                .first()
+                                .map(|d| d.message.clone())
+                                .unwrap_or_else(|| "the profile does not compile".into()),
+                        )
+                    }
+                };
+                match compiled.decide(profile, &query) {
+                    Ok(decision) => match serde_json::to_value(&decision) {
+                        Ok(v) => match decision_from_json(v) {
+                            Ok(d) => Outcome::Decided(d),
+                            Err(e) => Outcome::NotEvaluated(e),
+                        },
+                        Err(e) => Outcome::NotEvaluated(e.to_string()),
+                    },
+                    Err(e) => Outcome::NotEvaluated(e.to_string()),
+                }
+            })
+            .collect();
+        view
+    }
+}
+
+#[cfg(not(feature = "engine"))]
+mod backend {
+    use super::*;
+
+    /// Without the evaluator (the core's `eval` module has not landed in this build), every
+    /// query says so plainly instead of showing a made-up verdict.
+    pub(super) fn run(inputs: &Inputs<'_>) -> AnalysisView {
+        let _ = (inputs.name, inputs.text, inputs.provider, inputs.profile);
+        AnalysisView {
+            diagnostics: Vec::new(),
+            profiles: Vec::new(),
+            evaluated: None,
+            outcomes: inputs
+                .queries
+                .iter()
+                .map(|_| Outcome::NotEvaluated("the evaluator is not part of this build".into()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_a_serialized_decision() {
+        let d = decision_from_json(json!({
+            "query": "w /proc/sysrq-trigger",
+            "profile": "docker-default",
+            "verdict": "deny",
+            "allowed": "",
+            "denied": "w",
+            "audit": "",
+            "quiet": "",
+            "rules": [{"text": "deny @{PROC}/sysrq-trigger rwklx", "file": "docker-default",
+                       "line": 32, "column": 3, "span": {"start": 900, "end": 932},
+                       "effect": "deny", "perms": "rwklx"}],
+            "notes": [],
+            "complain_note": null
+        }))
+        .unwrap();
+        assert_eq!(d.verdict, Verdict::Deny);
+        assert_eq!(d.denied, "w");
+        assert_eq!(d.rules.len(), 1);
+        assert_eq!(d.rules[0].line, 32);
+        assert_eq!((d.rules[0].start, d.rules[0].end), (900, 932));
+        assert_eq!(d.rules[0].effect, "deny");
+        assert!(decision_from_json(json!({"verdict": "maybe"})).is_err());
+    }
+
+    #[test]
+    fn permission_sets_render_as_letters() {
+        assert_eq!(perm_text(&json!("rw")), "rw");
+        assert_eq!(perm_text(&json!(["r", "w"])), "rw");
+        assert_eq!(perm_text(&json!(null)), "");
+        assert_eq!(perm_text(&json!({"letters": "mr"})), "mr");
+    }
+}

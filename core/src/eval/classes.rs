@@ -4,11 +4,12 @@
 //! Each class keeps the same allow/deny/audit/quiet/priority arithmetic as files (one bit:
 //! the access asked about); what differs is how a rule is matched against the query.
 
-use super::shim as glob;
+use super::matcher::Matcher;
 use super::{
     rank, CProfile, CompiledPolicy, DecidingRule, Decision, Query, Verdict, EXPLICIT_MARKER,
 };
 use crate::diagnostics::Diagnostic;
+use crate::glob;
 use crate::model::{AccessRule, Cond, Effect, Rule, RuleKind};
 
 /// One non-file rule, with its globs compiled into the profile's misc set.
@@ -78,12 +79,30 @@ pub(super) struct Builder {
 #[derive(Debug)]
 pub(super) struct ClassRules {
     rules: Vec<CRule>,
-    globs: glob::GlobSet,
+    globs: Matcher,
 }
 
 impl Builder {
+    /// Compiles a path glob (slashes collapsed, as the parser does for paths).
     fn glob(&mut self, pattern: &str, rule: &Rule, errors: &mut Vec<Diagnostic>) -> usize {
-        match glob::parse(pattern) {
+        self.glob_as(pattern, true, rule, errors)
+    }
+
+    /// Compiles a glob; labels, bus names and the like keep their slashes (`a//b` is a
+    /// child profile, not `a/b`).
+    fn glob_as(
+        &mut self,
+        pattern: &str,
+        path: bool,
+        rule: &Rule,
+        errors: &mut Vec<Diagnostic>,
+    ) -> usize {
+        let parsed = if path {
+            glob::parse(pattern)
+        } else {
+            glob::parse_unfiltered(pattern)
+        };
+        match parsed {
             Ok(g) => {
                 self.globs.push(g);
                 self.globs.len() - 1
@@ -159,9 +178,11 @@ impl Builder {
             RuleKind::Remount(m) => Kind::Remount(mountc(self, m, errors)),
             RuleKind::Umount(m) => Kind::Umount(mountc(self, m, errors)),
             RuleKind::PivotRoot(m) => Kind::PivotRoot(mountc(self, m, errors)),
-            RuleKind::ChangeProfile(c) => {
-                Kind::ChangeProfile(c.target.as_deref().map(|t| self.glob(t, rule, errors)))
-            }
+            RuleKind::ChangeProfile(c) => Kind::ChangeProfile(
+                c.target
+                    .as_deref()
+                    .map(|t| self.glob_as(t, false, rule, errors)),
+            ),
             RuleKind::Rlimit { resource, value } => Kind::Rlimit {
                 resource: resource.to_ascii_lowercase(),
                 value: value.clone(),
@@ -178,7 +199,7 @@ impl Builder {
 
     /// Compiles the collected globs.
     pub(super) fn finish(self, errors: &mut Vec<Diagnostic>) -> Option<ClassRules> {
-        match glob::GlobSet::new(&self.globs) {
+        match Matcher::new(&self.globs) {
             Ok(globs) => Some(ClassRules {
                 rules: self.rules,
                 globs,

@@ -17,19 +17,20 @@
 
 mod classes;
 mod denial;
+mod matcher;
 mod query;
-mod shim;
 
 pub use denial::parse_denial;
 pub use query::{parse_query, parse_query_line, Expectation, Query, QueryError, Verdict};
 
 use crate::diagnostics::Diagnostic;
+use crate::glob;
 use crate::model::{
     Effect, ExecKind, ExecMode, FilePerms, Owner, Policy, Profile, ProfileMode, Rule, RuleKind,
 };
 use crate::source::{Location, SourceMap, Span};
+use matcher::Matcher;
 use serde::{Deserialize, Serialize};
-use shim as glob;
 use std::collections::BTreeMap;
 
 /// A rule that took part in a decision, with where it is written.
@@ -138,7 +139,7 @@ pub struct CompiledPolicy {
     abi_text: Option<String>,
     /// Attachments of the top-level profiles: (glob index in `attach`, profile name).
     attachments: Vec<String>,
-    attach: glob::GlobSet,
+    attach: Matcher,
 }
 
 /// Where a rule is and what it is, for reports.
@@ -182,10 +183,10 @@ struct CProfile {
     mode: ProfileMode,
     rules: Vec<RuleInfo>,
     files: Vec<FileEntry>,
-    file_globs: glob::GlobSet,
+    file_globs: Matcher,
     pairs: Vec<LinkPair>,
-    pair_links: glob::GlobSet,
-    pair_targets: glob::GlobSet,
+    pair_links: Matcher,
+    pair_targets: Matcher,
     /// Index of the pair target glob for each pair with a target (parallel to ids).
     others: classes::ClassRules,
     children: Vec<String>,
@@ -238,7 +239,7 @@ pub fn compile(policy: &Policy, sources: &SourceMap) -> Result<CompiledPolicy, V
             }
         }
     }
-    let attach = match glob::GlobSet::new(&attach_globs) {
+    let attach = match Matcher::new(&attach_globs) {
         Ok(s) => s,
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -315,23 +316,22 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
     let mut others = classes::Builder::default();
     let mut has_change_profile = false;
 
-    let add_glob = |pattern: &str, loc: &Location, errors: &mut Vec<Diagnostic>| match glob::parse(
-        &collapse_slashes(pattern),
-    ) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            errors.push(
-                Diagnostic::error(
-                    "bad-glob",
-                    format!("cannot compile `{pattern}`: {e}"),
-                    loc.file,
-                    loc.span,
-                )
-                .with_help("check the brackets and braces of the pattern"),
-            );
-            None
-        }
-    };
+    let add_glob =
+        |pattern: &str, loc: &Location, errors: &mut Vec<Diagnostic>| match glob::parse(pattern) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                errors.push(
+                    Diagnostic::error(
+                        "bad-glob",
+                        format!("cannot compile `{pattern}`: {e}"),
+                        loc.file,
+                        loc.span,
+                    )
+                    .with_help("check the brackets and braces of the pattern"),
+                );
+                None
+            }
+        };
 
     for rule in &p.rules {
         let idx = rules.len();
@@ -524,7 +524,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
 
     check_merged_exec_conflicts(p, &files, &mut errors);
 
-    let mut set = |globs: &[glob::Glob]| match glob::GlobSet::new(globs) {
+    let mut set = |globs: &[glob::Glob]| match Matcher::new(globs) {
         Ok(s) => Some(s),
         Err(e) => {
             errors.push(Diagnostic::error(

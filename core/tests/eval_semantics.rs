@@ -223,7 +223,12 @@ fn hats_get_the_change_hat_proc_rules() {
             .unwrap();
         assert_eq!(d.verdict, Verdict::Allow, "{prof}");
         assert!(d.rules[0].implicit);
-        assert!(d.rules[0].text.contains("change_hat"));
+        assert_eq!(d.rules[0].text, "/proc/[0-9]*/attr/{apparmor/,}current w");
+        assert!(
+            d.notes.iter().any(|n| n.contains("change_hat")),
+            "{:?}",
+            d.notes
+        );
         let e = p
             .decide(
                 prof,

@@ -151,6 +151,8 @@ struct RuleInfo {
     column: u32,
     span: Span,
     implicit: bool,
+    /// For implicit rules: why `apparmor_parser` adds them.
+    why: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -276,6 +278,7 @@ fn rule_info(rule: &Rule, sources: &SourceMap) -> RuleInfo {
         column,
         span: rule.location.span,
         implicit: rule.implicit,
+        why: None,
     }
 }
 
@@ -501,12 +504,22 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 "r"
             };
             rules.push(RuleInfo {
-                text: format!("{ipath} {letters}, (added by apparmor_parser for {why})"),
+                text: format!("{ipath} {letters}"),
                 file,
                 line,
                 column,
                 span: p.location.span,
                 implicit: true,
+                why: Some(format!(
+                    "apparmor_parser adds `{ipath} {letters}` to {}",
+                    if why == "change_hat" {
+                        "hats and to profiles with hats or child profiles, so that they can \
+                         call change_hat"
+                    } else {
+                        "profiles with change_profile rules, so that they can call \
+                         change_profile"
+                    }
+                )),
             });
             file_globs.push(g);
             files.push(FileEntry {
@@ -988,6 +1001,7 @@ impl CompiledPolicy {
             let e = by_rule.entry(r).or_insert((eff, 0));
             e.1 |= FilePerms::LINK.0;
         }
+        let by_rule_keys: Vec<usize> = by_rule.keys().copied().collect();
         let rules: Vec<DecidingRule> = by_rule
             .into_iter()
             .filter_map(|(r, (eff, bits))| {
@@ -1001,6 +1015,11 @@ impl CompiledPolicy {
             })
             .collect();
 
+        for r in by_rule_keys.iter().filter_map(|&r| p.rules.get(r)) {
+            if let Some(why) = &r.why {
+                notes.push(why.clone());
+            }
+        }
         let explicit = denied & res.deny;
         let implicit_denied = denied & !res.deny;
         if implicit_denied != 0 {

@@ -126,23 +126,31 @@ fn exact_path_exec_dominates_glob_exec() {
 
 #[test]
 fn conflicting_glob_exec_modes_are_a_load_error() {
-    // apparmor_parser: "profile has merged rule with conflicting x modifiers" for
-    // `/d/* Px` with `/d/[e] ix`, and for `file,` with `/usr/bin/* Px`.
-    let p = policy("/d/* Px,\n/d/[e] ix,");
-    let err = p.decide("t", &parse_query("x /d/e").unwrap()).unwrap_err();
-    match err {
-        EvalError::ConflictingExec { modes, rules, .. } => {
-            assert!(modes.contains("Px") && modes.contains("ix"), "{modes}");
-            assert_eq!(rules.len(), 2);
-        }
-        e => panic!("unexpected {e:?}"),
+    // apparmor_parser 3.0.8: "profile has merged rule with conflicting x modifiers" for
+    // `/d/* Px` with `/d/[e] ix`, for `file,` with `/usr/bin/* Px`, and still when an
+    // exact `/d/e Px` or a `deny /usr/bin/* x` would decide the overlap.
+    for (text, witness) in [
+        ("/d/* Px,\n/d/[e] ix,", "`/d/e`"),
+        ("file,\n/usr/bin/* Px,", "/usr/bin/"),
+        ("/d/* Px,\n/d/[e] ix,\n/d/e Px,", "`/d/e`"),
+        ("file,\n/usr/bin/* Px,\ndeny /usr/bin/* x,", "/usr/bin/"),
+        ("owner /o/* Px,\n/o/[a] ix,", "`/o/a`"),
+    ] {
+        let rules: Vec<&str> = text.lines().collect();
+        let full = format!("profile t {{\n{text}\n}}\n");
+        let (pol, sources) = build("t.apparmor", &full, Spec::new("t", &rules), None);
+        let errs = compile(&pol, &sources).unwrap_err();
+        assert_eq!(errs[0].code, "conflicting-x-modifiers", "{text}");
+        assert!(errs[0].message.contains(witness), "{}", errs[0].message);
     }
-    // Paths where only one of them matches are fine.
+    // Globs that never meet, and owner against other, are fine.
+    let p = policy("/d/* Px,\n/e/* ix,\nowner /o/* Px,\nother /o/[a] ix,");
     assert_eq!(ask(&p, "x /d/f").exec.unwrap().mode, "Px");
-    let p = policy("file,\n/usr/bin/* Px,");
-    assert!(p
-        .decide("t", &parse_query("x /usr/bin/ls").unwrap())
-        .is_err());
+    assert_eq!(ask(&p, "other x /o/a").exec.unwrap().mode, "ix");
+    // Different priorities do not conflict: the higher one decides (AppArmor 4.1).
+    let p = policy("file,\npriority=1 /usr/bin/* Px,");
+    assert_eq!(ask(&p, "x /usr/bin/ls").exec.unwrap().mode, "Px");
+    assert_eq!(ask(&p, "x /bin/ls").exec.unwrap().mode, "ix");
 }
 
 #[test]

@@ -97,11 +97,17 @@ impl Builder {
         rule: &Rule,
         errors: &mut Vec<Diagnostic>,
     ) -> usize {
-        let parsed = if path {
-            glob::parse(pattern)
-        } else {
-            glob::parse_unfiltered(pattern)
+        let parse = |t: &str| {
+            if path {
+                glob::parse(t)
+            } else {
+                glob::parse_unfiltered(t)
+            }
         };
+        // A condition value the glob compiler refuses (such as a trailing `\\` left by an
+        // escaped blank) still names something: match it literally rather than refuse a
+        // profile apparmor_parser accepts.
+        let parsed = parse(pattern).or_else(|e| parse(&literal(pattern)).map_err(|_| e));
         match parsed {
             Ok(g) => {
                 self.globs.push(g);
@@ -215,6 +221,18 @@ impl Builder {
             }
         }
     }
+}
+
+/// Escapes every glob operator so that the text matches only itself.
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '?' | '[' | ']' | '{' | '}' | ',' | '^') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl ClassRules {

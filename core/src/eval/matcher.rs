@@ -177,10 +177,93 @@ impl Lazy {
     }
 }
 
+/// The most DFA states explored when looking for a path two globs both match.
+const OVERLAP_STATE_LIMIT: usize = 50_000;
+
+/// A shortest path that both globs match, if any. Returns `None` also when the search is
+/// too big to finish (the caller then reports nothing rather than guessing).
+pub(super) fn common_match(a: &Glob, b: &Glob) -> Option<String> {
+    use regex_automata::dfa::{dense, Automaton, StartKind};
+    use std::collections::{HashMap, VecDeque};
+    let hirs: Vec<Hir> = [a, b]
+        .iter()
+        .map(|g| Hir::concat(vec![g.to_hir(), Hir::look(Look::End)]))
+        .collect();
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+        )
+        .build_many_from_hir(&hirs)
+        .ok()?;
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Anchored)
+                .byte_classes(true)
+                .dfa_size_limit(Some(CACHE_CAPACITY))
+                .determinize_size_limit(Some(CACHE_CAPACITY)),
+        )
+        .build_from_nfa(&nfa)
+        .ok()?;
+    let start = dfa
+        .start_state(&start::Config::new().anchored(Anchored::Yes))
+        .ok()?;
+    // Breadth first, remembering how each state was reached, so the witness is shortest.
+    let mut parent: HashMap<_, Option<(_, u8)>> = HashMap::new();
+    parent.insert(start, None);
+    let mut queue = VecDeque::from([start]);
+    let reps: Vec<u8> = dfa
+        .byte_classes()
+        .representatives(0..=255)
+        .filter_map(|u| u.as_u8())
+        .collect();
+    while let Some(sid) = queue.pop_front() {
+        let eoi = dfa.next_eoi_state(sid);
+        if dfa.is_match_state(eoi) && dfa.match_len(eoi) == 2 {
+            let mut bytes = Vec::new();
+            let mut cur = sid;
+            while let Some(Some((prev, b))) = parent.get(&cur) {
+                bytes.push(*b);
+                cur = *prev;
+            }
+            bytes.reverse();
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for &b in &reps {
+            let next = dfa.next_state(sid, b);
+            if dfa.is_dead_state(next) || parent.contains_key(&next) {
+                continue;
+            }
+            if parent.len() >= OVERLAP_STATE_LIMIT {
+                return None;
+            }
+            parent.insert(next, Some((sid, b)));
+            queue.push_back(next);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::glob::parse;
+
+    #[test]
+    fn common_match_finds_a_shortest_shared_path() {
+        let g = |s: &str| parse(s).unwrap();
+        assert_eq!(
+            common_match(&g("/d/*"), &g("/d/[e]")).as_deref(),
+            Some("/d/e")
+        );
+        assert_eq!(common_match(&g("/a/*"), &g("/b/*")), None);
+        let w = common_match(&g("/{**,}"), &g("/usr/bin/*")).unwrap();
+        assert!(w.starts_with("/usr/bin/") && w.len() == 10, "{w}");
+    }
 
     /// The lazy matcher agrees with the glob module's fully built set.
     #[test]

@@ -536,6 +536,10 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
     }
 
     check_merged_exec_conflicts(p, &files, &mut errors);
+    check_change_profile_conflicts(p, &mut errors);
+    if errors.is_empty() {
+        check_overlapping_exec_conflicts(p, &files, &file_globs, &mut errors);
+    }
 
     let mut set = |globs: &[glob::Glob]| match Matcher::new(globs) {
         Ok(s) => Some(s),
@@ -652,6 +656,99 @@ fn check_merged_exec_conflicts(p: &Profile, files: &[FileEntry], errors: &mut Ve
             continue;
         }
         seen.push((path, f.owner, f.priority, exec));
+    }
+}
+
+/// Two glob rules with different exec modes that both match some path make
+/// `apparmor_parser` refuse the profile ("profile has merged rule with conflicting x
+/// modifiers") when it builds the DFA. apparmor_parser 3.0 reports it even when a deny
+/// rule or an exact-path rule would decide that path, so only the overlap counts.
+fn check_overlapping_exec_conflicts(
+    p: &Profile,
+    files: &[FileEntry],
+    globs: &[glob::Glob],
+    errors: &mut Vec<Diagnostic>,
+) {
+    let candidates: Vec<(&FileEntry, &ExecMode, &glob::Glob)> = files
+        .iter()
+        .zip(globs)
+        .filter(|(f, _)| !f.deny && !f.exact)
+        .filter_map(|(f, g)| f.exec.as_ref().map(|e| (f, e, g)))
+        .collect();
+    let overlaps = |a: Owner, b: Owner| a == Owner::Any || b == Owner::Any || a == b;
+    for (i, (fa, ea, ga)) in candidates.iter().enumerate() {
+        for (fb, eb, gb) in candidates.iter().skip(i + 1) {
+            if same_exec(ea, eb)
+                || fa.priority != fb.priority
+                || !overlaps(fa.owner, fb.owner)
+                || ga.source() == gb.source()
+            {
+                continue;
+            }
+            let Some(witness) = matcher::common_match(ga, gb) else {
+                continue;
+            };
+            let (Some(ra), Some(rb)) = (p.rules.get(fa.rule), p.rules.get(fb.rule)) else {
+                continue;
+            };
+            errors.push(
+                Diagnostic::error(
+                    "conflicting-x-modifiers",
+                    format!(
+                        "profile `{}` has merged rule with conflicting x modifiers: `{}` \
+                         ({}) and `{}` ({}) both match `{witness}`",
+                        p.full_name,
+                        ra.text,
+                        ea.letters(),
+                        rb.text,
+                        eb.letters()
+                    ),
+                    rb.location.file,
+                    rb.location.span,
+                )
+                .with_help(
+                    "give overlapping rules the same exec mode, or narrow one glob so that \
+                     they no longer overlap",
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// `change_profile` rules with the same exec condition and target merge; the parser
+/// rejects the profile when one is `unsafe` and the other is not (no mode means `safe`).
+fn check_change_profile_conflicts(p: &Profile, errors: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<(Option<&str>, Option<&str>, bool)> = Vec::new();
+    for rule in &p.rules {
+        let RuleKind::ChangeProfile(c) = &rule.kind else {
+            continue;
+        };
+        if rule.qualifiers.effect == Effect::Deny {
+            continue;
+        }
+        let unsafe_mode = c.exec_mode.as_deref() == Some("unsafe");
+        let key = (c.exec_cond.as_deref(), c.target.as_deref());
+        if seen
+            .iter()
+            .any(|(e, t, u)| (*e, *t) == key && *u != unsafe_mode)
+        {
+            errors.push(
+                Diagnostic::error(
+                    "conflicting-x-modifiers",
+                    format!(
+                        "profile `{}` has merged rule `{}` with conflicting x modifiers (`safe` \
+                         and `unsafe`)",
+                        p.full_name,
+                        c.target.as_deref().unwrap_or("change_profile")
+                    ),
+                    rule.location.file,
+                    rule.location.span,
+                )
+                .with_help("write the same `safe` or `unsafe` on every rule for this target"),
+            );
+        }
+        seen.push((key.0, key.1, unsafe_mode));
     }
 }
 

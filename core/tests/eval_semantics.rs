@@ -143,6 +143,11 @@ fn conflicting_glob_exec_modes_are_a_load_error() {
         assert_eq!(errs[0].code, "conflicting-x-modifiers", "{text}");
         assert!(errs[0].message.contains(witness), "{}", errs[0].message);
     }
+    // An alternation of literals is still an exact path for the parser: it dominates
+    // (apparmor_parser accepts `/** ix` with `/{,usr/}bin/bzip2 Px`).
+    let p = policy("/** ix,\n/{,usr/}bin/bzip2 Px,");
+    assert_eq!(ask(&p, "x /usr/bin/bzip2").exec.unwrap().mode, "Px");
+    assert_eq!(ask(&p, "x /usr/bin/gzip").exec.unwrap().mode, "ix");
     // Globs that never meet, and owner against other, are fine.
     let p = policy("/d/* Px,\n/e/* ix,\nowner /o/* Px,\nother /o/[a] ix,");
     assert_eq!(ask(&p, "x /d/f").exec.unwrap().mode, "Px");
@@ -231,7 +236,22 @@ fn hats_get_the_change_hat_proc_rules() {
             .unwrap();
         assert_eq!(d.verdict, Verdict::Allow, "{prof}");
         assert!(d.rules[0].implicit);
-        assert_eq!(d.rules[0].text, "/proc/[0-9]*/attr/{apparmor/,}current w");
+        assert_eq!(
+            d.rules[0].text,
+            "owner /proc/[0-9]*/attr/{apparmor/,}current w"
+        );
+        // Only for files the process owns, and without the `a` a written `w` implies.
+        let other = p
+            .decide(
+                prof,
+                &parse_query("other w /proc/1234/attr/current").unwrap(),
+            )
+            .unwrap();
+        assert_eq!(other.verdict, Verdict::Deny);
+        let append = p
+            .decide(prof, &parse_query("a /proc/1234/attr/current").unwrap())
+            .unwrap();
+        assert_eq!(append.verdict, Verdict::Deny);
         assert!(
             d.notes.iter().any(|n| n.contains("change_hat")),
             "{:?}",

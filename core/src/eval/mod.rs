@@ -347,7 +347,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 let Some(g) = add_glob(path, &rule.location, &mut errors) else {
                     continue;
                 };
-                let exact = g.is_literal();
+                let exact = parser_exact(path);
                 // The bare `file,` grants every permission, with `ix` for exec, whatever
                 // permission set the resolver recorded for it.
                 let (fperms, fexec) = if fr.path.is_none() && fr.perms.is_empty() {
@@ -408,7 +408,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 pair_target_globs.push(tg);
                 // The link path itself also gets `l` (the parser adds it to the link's own
                 // state as well as to the pair).
-                let exact = fg.is_literal();
+                let exact = parser_exact(&lr.link);
                 file_globs.push(fg);
                 files.push(FileEntry {
                     rule: idx,
@@ -479,7 +479,10 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
     }
     let mut probes_added = false;
     for (path, why) in implicit {
-        let mut add = vec![(path, FilePerms::WRITE.union(FilePerms::APPEND))];
+        // The parser adds these with the bare kernel bits: `w` without the `a` a written `w`
+        // implies, and for the owner of the file only (the kernel's compiled policy shows
+        // them only in the owner half).
+        let mut add = vec![(path, FilePerms::WRITE)];
         if !probes_added {
             add.push(("/proc/*/attr/apparmor/", FilePerms::READ));
             add.push(("/sys/module/apparmor/parameters/enabled", FilePerms::READ));
@@ -504,14 +507,14 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 "r"
             };
             rules.push(RuleInfo {
-                text: format!("{ipath} {letters}"),
+                text: format!("owner {ipath} {letters}"),
                 file,
                 line,
                 column,
                 span: p.location.span,
                 implicit: true,
                 why: Some(format!(
-                    "apparmor_parser adds `{ipath} {letters}` to {}",
+                    "apparmor_parser adds `owner {ipath} {letters}` to {}",
                     if why == "change_hat" {
                         "hats and to profiles with hats or child profiles, so that they can \
                          call change_hat"
@@ -526,7 +529,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 rule: idx,
                 deny: false,
                 audit: false,
-                owner: Owner::Any,
+                owner: Owner::Owner,
                 priority: 0,
                 perms,
                 exec: None,
@@ -577,6 +580,25 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         others,
         children: p.children.iter().map(|c| c.full_name.clone()).collect(),
     })
+}
+
+/// Whether `apparmor_parser` treats a path as an exact match (its "basic" pattern type):
+/// no unescaped `*`, `?` or `[`. Alternations of literals (`/{,usr/}bin/bzip2`) stay
+/// exact, so their exec mode dominates glob rules without a conflict.
+fn parser_exact(pattern: &str) -> bool {
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '*' | '?' | '[' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Collapses runs of `/` the way `apparmor_parser` does before compiling a path, so that
@@ -845,6 +867,21 @@ fn owner_applies(rule: Owner, owner: bool) -> bool {
     }
 }
 
+/// Everything a profile grants on one path, as the kernel's DFA state for it holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePermSet {
+    /// Allowed permissions, deny rules applied.
+    pub allow: FilePerms,
+    /// Allowed permissions whose use is logged (`audit` allow rules).
+    pub audit: FilePerms,
+    /// Denied permissions whose denial is not logged (plain `deny` rules).
+    pub quiet: FilePerms,
+    /// Permissions removed by a deny rule.
+    pub deny: FilePerms,
+    /// The exec mode, when `x` is allowed (`ix`, `Px`, ...).
+    pub exec: Option<String>,
+}
+
 /// A fast file verdict without explanation, for benchmarks and bulk checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileVerdict {
@@ -932,6 +969,51 @@ impl CompiledPolicy {
         Ok(FileVerdict {
             allowed: FilePerms(allow),
             explicitly_denied: FilePerms(deny),
+        })
+    }
+
+    /// Every permission a profile grants on a path (for comparisons with the kernel's
+    /// compiled policy). `l` here is the link permission for any target.
+    pub fn file_perms(
+        &self,
+        profile: &str,
+        path: &str,
+        owner: bool,
+    ) -> Result<FilePermSet, EvalError> {
+        let q = Query::File {
+            path: path.to_owned(),
+            perms: ALL_FILE_PERMS,
+            owner,
+            link_target: None,
+        };
+        let p = self.profile(profile)?;
+        let mut matched = Vec::new();
+        p.file_globs.matches_into(path, &mut matched);
+        let contribs: Vec<Contrib> = matched
+            .iter()
+            .filter_map(|&i| p.files.get(i))
+            .filter(|f| owner_applies(f.owner, owner))
+            .map(|f| Contrib {
+                rule: f.rule,
+                deny: f.deny,
+                audit: f.audit,
+                priority: f.priority,
+                bits: f.perms.0,
+                exact: f.exact,
+            })
+            .collect();
+        let res = resolve(&contribs, ALL_FILE_PERMS.0);
+        let exec = if res.allow & FilePerms::EXEC.0 != 0 {
+            self.decide(profile, &q)?.exec.map(|x| x.mode)
+        } else {
+            None
+        };
+        Ok(FilePermSet {
+            allow: FilePerms(res.allow),
+            audit: FilePerms(res.audit & res.allow),
+            quiet: FilePerms(res.quiet),
+            deny: FilePerms(res.deny),
+            exec,
         })
     }
 

@@ -17,10 +17,11 @@
 )]
 
 use armorlab_core::analysis::analyze;
-use armorlab_core::eval::compile;
+use armorlab_core::eval::{compile, Query, Verdict};
+use armorlab_core::model::FilePerms;
 use armorlab_core::MemoryProvider;
 use armorlab_oracle::differential::query_paths;
-use armorlab_oracle::{parser_available, Compiler};
+use armorlab_oracle::{parser_available, Compiler, LinkDecision};
 use std::path::{Path, PathBuf};
 
 fn load_dir(provider: &mut MemoryProvider, dir: &Path) {
@@ -184,8 +185,104 @@ fn compare_subject(
             }
         }
     }
+    // Links: pairs of paths, decided like the kernel's `__aa_path_link`.
+    let sample: Vec<&String> = paths.iter().step_by((paths.len() / 120).max(1)).collect();
+    for profile in oracle.profiles() {
+        let theirs = oracle.profile(&profile).unwrap();
+        for (i, link) in sample.iter().enumerate() {
+            for target in sample.iter().skip(i % 7).step_by(11) {
+                for owner in [true, false] {
+                    let kernel = matches!(
+                        theirs.link_allowed(link, target, owner).unwrap(),
+                        LinkDecision::Allowed
+                    );
+                    let q = Query::File {
+                        path: (*link).clone(),
+                        perms: FilePerms::LINK,
+                        owner,
+                        link_target: Some((*target).clone()),
+                    };
+                    let Ok(d) = ours.decide(&profile, &q) else {
+                        continue;
+                    };
+                    n += 1;
+                    let mine = d.allowed.contains('l');
+                    if kernel != mine {
+                        bad.push(format!(
+                            "{} {profile} l {link} -> {target} owner={owner}: kernel {kernel}, armorlab {mine}",
+                            file.display()
+                        ));
+                    }
+                }
+            }
+        }
+        // Capabilities, by number.
+        for (num, name) in CAPS.iter().enumerate() {
+            let kernel = theirs.capability_allowed(num as u32);
+            let q = Query::Capability {
+                name: (*name).to_owned(),
+            };
+            let Ok(d) = ours.decide(&profile, &q) else {
+                continue;
+            };
+            n += 1;
+            let mine = d.verdict == Verdict::Allow;
+            // Complain and unconfined profiles allow at decision time, not in the mask.
+            if kernel != mine && d.mode == armorlab_core::model::ProfileMode::Enforce {
+                bad.push(format!(
+                    "{} {profile} capability {name}: kernel {kernel}, armorlab {mine}",
+                    file.display()
+                ));
+            }
+        }
+    }
     (n, bad)
 }
+
+/// Capability names in kernel number order.
+const CAPS: [&str; 41] = [
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+];
 
 #[test]
 fn file_decisions_agree_with_the_compiled_policy() {

@@ -438,3 +438,21 @@ fn fast_path_agrees_with_decide() {
         assert_eq!(v.allowed.letters(), d.allowed, "{path}");
     }
 }
+
+#[test]
+fn link_subset_follows_the_compiled_pair_state() {
+    // Checked against the kernel's view of apparmor_parser's output (oracle): the subset
+    // marker sits in the owner half of the pair only, and a negated class in an ordinary
+    // deny rule matches the NUL between link and target, removing the marker.
+    let p = policy("file,\ndeny /proc/* w,\ndeny /sys/[^f]*/** wk,");
+    let d = ask(&p, "l /etc/x -> /proc/x");
+    assert_eq!(
+        d.verdict,
+        Verdict::Deny,
+        "`/etc/x` has w that `/proc/x` lacks"
+    );
+    assert_eq!(ask(&p, "other l /etc/x -> /proc/x").verdict, Verdict::Allow);
+    assert_eq!(ask(&p, "l /sys/ -> /proc/x").verdict, Verdict::Allow);
+    // The target `/` is outside `/[^/].*`, the any-target pattern.
+    assert_eq!(ask(&p, "l /etc/x -> /").verdict, Verdict::Deny);
+}

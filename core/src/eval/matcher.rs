@@ -59,7 +59,8 @@ impl Matcher {
                 engine: Engine::Empty,
             });
         }
-        match Lazy::new(globs) {
+        let hirs: Vec<Hir> = globs.iter().map(Glob::to_hir).collect();
+        match Lazy::new(&hirs) {
             Some(lazy) => Ok(Matcher {
                 engine: Engine::Lazy(Box::new(lazy)),
             }),
@@ -67,6 +68,22 @@ impl Matcher {
                 engine: Engine::Full(GlobSet::new(globs)?),
             }),
         }
+    }
+
+    /// Compiles expressions built from globs (such as a link pair: link, NUL, target).
+    pub(super) fn from_hirs(hirs: &[Hir]) -> Result<Matcher, GlobError> {
+        if hirs.is_empty() {
+            return Ok(Matcher {
+                engine: Engine::Empty,
+            });
+        }
+        Lazy::new(hirs)
+            .map(|lazy| Matcher {
+                engine: Engine::Lazy(Box::new(lazy)),
+            })
+            .ok_or_else(|| GlobError::Build {
+                detail: "the link pair automaton is too large".to_owned(),
+            })
     }
 
     /// Clears `out` and fills it with the index of every glob matching all of `path`,
@@ -97,11 +114,11 @@ impl Matcher {
 }
 
 impl Lazy {
-    fn new(globs: &[Glob]) -> Option<Lazy> {
-        // Each glob must match the whole path: anchor its end.
-        let hirs: Vec<Hir> = globs
+    fn new(exprs: &[Hir]) -> Option<Lazy> {
+        // Each expression must match the whole path: anchor its end.
+        let hirs: Vec<Hir> = exprs
             .iter()
-            .map(|g| Hir::concat(vec![g.to_hir(), Hir::look(Look::End)]))
+            .map(|h| Hir::concat(vec![h.clone(), Hir::look(Look::End)]))
             .collect();
         let nfa = thompson::Compiler::new()
             .configure(

@@ -30,6 +30,7 @@ use crate::model::{
 };
 use crate::source::{Location, SourceMap, Span};
 use matcher::Matcher;
+use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Repetition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -187,8 +188,8 @@ struct CProfile {
     files: Vec<FileEntry>,
     file_globs: Matcher,
     pairs: Vec<LinkPair>,
-    pair_links: Matcher,
-    pair_targets: Matcher,
+    /// One expression per pair: link glob, NUL, target glob.
+    pair_set: Matcher,
     /// Index of the pair target glob for each pair with a target (parallel to ids).
     others: classes::ClassRules,
     children: Vec<String>,
@@ -557,15 +558,37 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         }
     };
     let fs = set(&file_globs);
-    let pl = set(&pair_link_globs);
-    let pt = set(&pair_target_globs);
+    let pair_hirs: Vec<Hir> = pairs
+        .iter()
+        .zip(&pair_link_globs)
+        .map(|(lp, lg)| {
+            let target = match lp.target.and_then(|t| pair_target_globs.get(t)) {
+                Some(tg) => tg.to_hir(),
+                None => any_target_hir(),
+            };
+            Hir::concat(vec![lg.to_hir(), Hir::literal(*b"\0"), target])
+        })
+        .collect();
+    let ps = match Matcher::from_hirs(&pair_hirs) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(Diagnostic::error(
+                "glob-set",
+                format!(
+                    "cannot compile the link rules of profile `{}`: {e}",
+                    p.full_name
+                ),
+                p.location.file,
+                p.location.span,
+            ));
+            None
+        }
+    };
     let others = others.finish(&mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (Some(file_globs), Some(pair_links), Some(pair_targets), Some(others)) =
-        (fs, pl, pt, others)
-    else {
+    let (Some(file_globs), Some(pair_set), Some(others)) = (fs, ps, others) else {
         return Err(errors);
     };
     Ok(CProfile {
@@ -575,11 +598,29 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         files,
         file_globs,
         pairs,
-        pair_links,
-        pair_targets,
+        pair_set,
         others,
         children: p.children.iter().map(|c| c.full_name.clone()).collect(),
     })
+}
+
+/// What the parser pairs a link with when a rule names no target: `/[^/].*`.
+fn any_target_hir() -> Hir {
+    let not_slash = ClassBytes::new([
+        ClassBytesRange::new(0, b'/' - 1),
+        ClassBytesRange::new(b'/' + 1, 255),
+    ]);
+    let any = ClassBytes::new([ClassBytesRange::new(0, 255)]);
+    Hir::concat(vec![
+        Hir::literal(*b"/"),
+        Hir::class(Class::Bytes(not_slash)),
+        Hir::repetition(Repetition {
+            min: 0,
+            max: None,
+            greedy: true,
+            sub: Box::new(Hir::class(Class::Bytes(any))),
+        }),
+    ])
 }
 
 /// Whether `apparmor_parser` treats a path as an exact match (its "basic" pattern type):
@@ -1263,29 +1304,74 @@ impl CompiledPolicy {
         _perms: FilePerms,
     ) -> (bool, bool, bool, bool, Vec<String>, Vec<(usize, Effect)>) {
         let mut notes = Vec::new();
+        // The kernel walks `link`, a NUL, then `target` through the same automaton. Pair
+        // rules match there; so do ordinary rules whose globs run across the NUL (a
+        // negated class such as `[^f]` matches NUL), which is how `deny /sys/[^f]*/** wk`
+        // takes the subset marker off every link named `/sys/`.
+        let pair_text = format!("{link}\0{target}");
+        let pair_bits = FilePerms::LINK.union(FilePerms::LOCK).0;
         let mut m = Vec::new();
-        p.pair_links.matches_into(link, &mut m);
-        let pairs: Vec<&LinkPair> = m
+        p.pair_set.matches_into(&pair_text, &mut m);
+        let mut contribs: Vec<Contrib> = m
             .iter()
             .filter_map(|&i| p.pairs.get(i))
             .filter(|lp| owner_applies(lp.owner, owner))
-            .filter(|lp| match lp.target {
-                None => true,
-                Some(t) => p.pair_targets.is_match(t, target),
-            })
-            .collect();
-        let contribs: Vec<Contrib> = pairs
-            .iter()
             .map(|lp| Contrib {
                 rule: lp.rule,
                 deny: lp.deny,
                 audit: lp.audit,
                 priority: lp.priority,
-                bits: FilePerms::LINK.0,
+                // The subset marker sits in the `k` position of the owner half only.
+                bits: FilePerms::LINK.0
+                    | if (lp.subset || lp.deny) && owner {
+                        FilePerms::LOCK.0
+                    } else {
+                        0
+                    },
                 exact: false,
             })
             .collect();
-        let res = resolve(&contribs, FilePerms::LINK.0);
+        let mut mm = Vec::new();
+        p.file_globs.matches_into(&pair_text, &mut mm);
+        contribs.extend(
+            mm.iter()
+                .filter_map(|&i| p.files.get(i))
+                .filter(|f| owner_applies(f.owner, owner))
+                .map(|f| Contrib {
+                    rule: f.rule,
+                    deny: f.deny,
+                    audit: f.audit,
+                    priority: f.priority,
+                    // A deny rule's `l` lives only in its pair rule, not in its own state.
+                    bits: f.perms.0 & if f.deny { FilePerms::LOCK.0 } else { pair_bits },
+                    exact: false,
+                })
+                .filter(|c| c.bits != 0),
+        );
+        let res = resolve(&contribs, pair_bits);
+        // The link's own name must allow `l` as well.
+        let own = resolve(link_contribs, FilePerms::LINK.0);
+        if own.allow & FilePerms::LINK.0 == 0 {
+            notes.push(format!("no rule allows `l` on `{link}`"));
+            let rules = own
+                .winners
+                .get(6)
+                .map(|w| {
+                    w.iter()
+                        .filter_map(|&ci| link_contribs.get(ci))
+                        .map(|c| (c.rule, if c.deny { Effect::Deny } else { Effect::Allow }))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return (
+                false,
+                own.deny & FilePerms::LINK.0 != 0,
+                own.quiet & FilePerms::LINK.0 != 0,
+                false,
+                notes,
+                rules,
+            );
+        }
         let b = FilePerms::LINK.0;
         let winners: Vec<usize> = res.winners.get(6).cloned().unwrap_or_default();
         let mut rules: Vec<(usize, Effect)> = winners
@@ -1306,10 +1392,8 @@ impl CompiledPolicy {
                 rules,
             );
         }
-        let subset = winners
-            .iter()
-            .filter_map(|&ci| pairs.get(ci))
-            .any(|lp| lp.subset);
+        // The subset marker is the pair state's `k` bit.
+        let subset = res.allow & FilePerms::LOCK.0 != 0;
         if subset {
             // The link may carry no more permission than the target has.
             let all = ALL_FILE_PERMS.minus(FilePerms::LINK).0;
@@ -1349,6 +1433,26 @@ impl CompiledPolicy {
                     }
                 }
                 return (false, false, false, false, notes, rules);
+            }
+            // An executable link must also run the same way as its target.
+            if lres.allow & tres.allow & FilePerms::EXEC.0 != 0 {
+                let lx = self
+                    .file_perms(&p.name, link, owner)
+                    .ok()
+                    .and_then(|f| f.exec);
+                let tx = self
+                    .file_perms(&p.name, target, owner)
+                    .ok()
+                    .and_then(|f| f.exec);
+                if lx != tx {
+                    notes.push(format!(
+                        "the link rule requires a subset: `{link}` would run as `{}` but \
+                         `{target}` runs as `{}`",
+                        lx.unwrap_or_default(),
+                        tx.unwrap_or_default()
+                    ));
+                    return (false, false, false, false, notes, rules);
+                }
             }
             notes.push(format!(
                 "subset link: `{link}` has no permission that `{target}` lacks"

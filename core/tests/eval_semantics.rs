@@ -58,7 +58,14 @@ fn no_rule_means_denied_and_logged() {
     let d = ask(&p, "w /a");
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(d.rules.is_empty());
-    assert_eq!(d.audit, "w", "implicit denials are logged");
+    assert_eq!(d.audit, "", "no audit rule forces logging");
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("denial of `w` is logged")),
+        "{:?}",
+        d.notes
+    );
     assert_eq!(d.quiet, "");
     assert!(d.notes.iter().any(|n| n.contains("no rule allows")));
 }
@@ -81,7 +88,20 @@ fn plain_deny_is_quiet_and_audit_deny_is_logged() {
     assert_eq!(q.audit, "");
     let l = ask(&p, "w /l");
     assert_eq!(l.quiet, "");
-    assert_eq!(l.audit, "w");
+    assert_eq!(
+        l.audit, "",
+        "`audit` marks forced logging of allowed accesses only"
+    );
+    assert!(
+        l.notes.iter().any(|n| n.contains("is logged")),
+        "{:?}",
+        l.notes
+    );
+    assert!(
+        q.notes.iter().any(|n| n.contains("not logged")),
+        "{:?}",
+        q.notes
+    );
     let r = ask(&p, "r /r");
     assert_eq!(r.verdict, Verdict::Allow);
     assert_eq!(r.audit, "r");

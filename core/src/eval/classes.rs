@@ -707,13 +707,7 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
         .collect();
     let denied_by_rule = winners.iter().any(|r| r.deny);
     let allowed = !winners.is_empty() && !denied_by_rule;
-    let audit = if allowed {
-        winners.iter().any(|r| r.audit)
-    } else if denied_by_rule {
-        winners.iter().any(|r| r.deny && r.audit)
-    } else {
-        true
-    };
+    let audit = allowed && winners.iter().any(|r| r.audit);
     let quiet = denied_by_rule && !winners.iter().any(|r| r.deny && r.audit);
     let rules: Vec<DecidingRule> = winners
         .iter()
@@ -802,11 +796,7 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
         },
         allowed: if allowed { want.clone() } else { String::new() },
         denied: if allowed { String::new() } else { want.clone() },
-        audit: if audit && !quiet {
-            want.clone()
-        } else {
-            String::new()
-        },
+        audit: if audit { want.clone() } else { String::new() },
         quiet: if quiet { want } else { String::new() },
         exec: None,
         mode: p.mode,

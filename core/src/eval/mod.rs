@@ -86,9 +86,10 @@ pub struct Decision {
     pub allowed: String,
     /// Requested permissions that the rules do not allow.
     pub denied: String,
-    /// Requested permissions whose use is logged.
+    /// Allowed permissions that `audit` rules force into the log (AUDIT records). Denied
+    /// permissions are logged (DENIED) unless they are in `quiet`.
     pub audit: String,
-    /// Denied permissions whose denial is not logged (quiet).
+    /// Denied permissions whose denial is not logged (denied by a plain `deny` rule).
     pub quiet: String,
     /// For an allowed `x`: the transition.
     pub exec: Option<ExecTransition>,
@@ -1264,7 +1265,20 @@ impl CompiledPolicy {
             notes.push("`w` in a rule also grants `a`".to_owned());
         }
 
-        let logged = (allowed & res.audit) | (denied & !res.quiet);
+        let logged_denials = denied & !res.quiet;
+        if logged_denials != 0 {
+            notes.push(format!(
+                "the denial of `{}` is logged (apparmor=\"DENIED\")",
+                FilePerms(logged_denials).letters()
+            ));
+        }
+        if denied & res.quiet != 0 {
+            notes.push(format!(
+                "the denial of `{}` is not logged: plain `deny` rules are quiet, `audit deny` \
+                 ones are logged",
+                FilePerms(denied & res.quiet).letters()
+            ));
+        }
         Ok(Decision {
             query: query.to_string(),
             profile: p.name.clone(),
@@ -1275,7 +1289,7 @@ impl CompiledPolicy {
             },
             allowed: FilePerms(allowed).letters(),
             denied: FilePerms(denied).letters(),
-            audit: FilePerms(logged).letters(),
+            audit: FilePerms(allowed & res.audit).letters(),
             quiet: FilePerms(denied & res.quiet).letters(),
             exec,
             mode: p.mode,
@@ -1568,7 +1582,6 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
             match explicit {
                 None => {
                     d.verdict = Verdict::Allow;
-                    d.audit = d.denied.clone();
                     d.complain_note = Some(format!(
                         "the profile is in complain mode: `{}` is allowed and logged as \
                          ALLOWED, because no rule denies it explicitly",

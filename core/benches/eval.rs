@@ -221,20 +221,57 @@ fn main() {
             .check_file("docker-default", p, *perms, true, &mut scratch)
             .unwrap();
     }
+    // The machine is shared, so each figure is taken over several runs: the best run is
+    // what one core does undisturbed, the median what it did here.
     let rounds = 200_000usize;
+    let mut runs = Vec::new();
+    for _ in 0..9 {
+        let t = Instant::now();
+        for i in 0..rounds {
+            let (p, perms) = queries[i % queries.len()];
+            let v = compiled
+                .check_file("docker-default", black_box(p), perms, true, &mut scratch)
+                .unwrap();
+            black_box(v);
+        }
+        runs.push(t.elapsed());
+    }
+    runs.sort();
+    let per_s = |d: Duration| rounds as f64 / d.as_secs_f64() / 1e6;
+    println!(
+        "file queries (check_file, one core): best {:.2} million/s ({:.0} ns each), median {:.2} million/s (target >= 5 million/s)",
+        per_s(runs[0]),
+        runs[0].as_nanos() as f64 / rounds as f64,
+        per_s(runs[runs.len() / 2])
+    );
+
+    // Many distinct paths (the lazy automaton keeps building states for a while).
+    let distinct: Vec<String> = (0..50_000)
+        .map(|i| match i % 5 {
+            0 => format!("/proc/{i}/status"),
+            1 => format!("/usr/lib/x86_64-linux-gnu/lib{i}.so.{}", i % 7),
+            2 => format!("/sys/fs/cgroup/c{i}/cgroup.procs"),
+            3 => format!("/home/user{i}/.Private/f{i}"),
+            _ => format!("/var/lib/docker/overlay2/{i:x}/merged/etc/hosts"),
+        })
+        .collect();
     let t = Instant::now();
-    for i in 0..rounds {
-        let (p, perms) = queries[i % queries.len()];
+    for p in &distinct {
         let v = compiled
-            .check_file("docker-default", black_box(p), perms, true, &mut scratch)
+            .check_file(
+                "docker-default",
+                black_box(p),
+                FilePerms::WRITE,
+                true,
+                &mut scratch,
+            )
             .unwrap();
         black_box(v);
     }
     let el = t.elapsed();
     println!(
-        "file queries (check_file, one core): {:.2} million/s ({:.0} ns each; target >= 5 million/s)",
-        rounds as f64 / el.as_secs_f64() / 1e6,
-        el.as_nanos() as f64 / rounds as f64
+        "file queries on 50,000 distinct paths (first sight): {:.2} million/s",
+        distinct.len() as f64 / el.as_secs_f64() / 1e6
     );
 
     // Full decisions with explanation.
@@ -243,18 +280,23 @@ fn main() {
         .map(|(p, perms)| parse_query(&format!("{} {}", perms.letters(), p)).unwrap())
         .collect();
     let rounds = 50_000usize;
-    let t = Instant::now();
-    for i in 0..rounds {
-        let d = compiled
-            .decide("docker-default", black_box(&parsed[i % parsed.len()]))
-            .unwrap();
-        black_box(d);
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        for i in 0..rounds {
+            let d = compiled
+                .decide("docker-default", black_box(&parsed[i % parsed.len()]))
+                .unwrap();
+            black_box(d);
+        }
+        runs.push(t.elapsed());
     }
-    let el = t.elapsed();
+    runs.sort();
     println!(
-        "explained decisions (decide): {:.0} thousand/s ({:.0} ns each)",
-        rounds as f64 / el.as_secs_f64() / 1e3,
-        el.as_nanos() as f64 / rounds as f64
+        "explained decisions (decide): best {:.0} thousand/s ({:.0} ns each), median {:.0} thousand/s",
+        rounds as f64 / runs[0].as_secs_f64() / 1e3,
+        runs[0].as_nanos() as f64 / rounds as f64,
+        rounds as f64 / runs[runs.len() / 2].as_secs_f64() / 1e3
     );
 
     // Recompile after an edit: add one rule, rebuild the model and compile again, then

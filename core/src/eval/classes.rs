@@ -764,6 +764,23 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
                      the type"
                         .to_owned(),
                 );
+                // Found with the oracle: Debian's pinned feature set makes 3.0.8 write no
+                // network table and no network class into the policy.
+                notes.push(
+                    "on Debian 12 (apparmor_parser 3.0.8 with its pinned feature set) the \
+                     compiled policy carries no network mediation, so Linux 6.1 lets every \
+                     socket through whatever the network rules say; this verdict is what \
+                     kernels that mediate network enforce"
+                        .to_owned(),
+                );
+            }
+            if matches!(q, Query::Unix { .. }) {
+                notes.push(
+                    "fine-grained unix socket mediation needs a kernel with AppArmor's af_unix \
+                     mediation (Ubuntu's kernels carry it); Debian 12's Linux 6.1 does not \
+                     mediate unix sockets by these rules"
+                        .to_owned(),
+                );
             }
         }
         Query::Signal { .. } | Query::Ptrace { .. } => notes.push(

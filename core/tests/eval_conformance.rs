@@ -4,6 +4,8 @@
 //! modes must not. The data lives outside the repository (see the brief); when it is
 //! absent the test says so and returns.
 // Test code: panicking on a broken fixture is the point, and tests may read files.
+// The oracle and the file system are native-only.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -7,6 +7,8 @@
 //! `l` on the link pair only, so the path's own state is not where links are decided), and
 //! the exec mode when `x` is allowed. Skipped with a message when the parser is absent.
 // Test code: panicking on a broken fixture is the point, and tests may read files.
+// The oracle and the file system are native-only.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -4,6 +4,8 @@
 //!
 //! When `/etc/apparmor.d` is absent the tests that need it say so and return.
 // Test code: panicking on a broken fixture is the point, and tests may read files.
+// The oracle and the file system are native-only.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

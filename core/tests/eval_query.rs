@@ -306,3 +306,40 @@ fn decision_json_shape() {
     assert_eq!(q["class"], "capability");
     assert_eq!(q["name"], "chown");
 }
+
+// proptest is a native-only dev-dependency.
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn perms() -> impl Strategy<Value = FilePerms> {
+        (1u16..128).prop_map(FilePerms)
+    }
+
+    proptest! {
+        #[test]
+        fn file_queries_round_trip(
+            path in "/[a-zA-Z0-9._ -]{0,20}(/[a-zA-Z0-9._*?\\[\\]{}-]{1,12}){0,4}",
+            p in perms(),
+            owner in any::<bool>(),
+        ) {
+            let q = Query::File { path, perms: p, owner, link_target: None };
+            let text = q.to_string();
+            prop_assert_eq!(parse_query(&text).unwrap(), q, "text `{}`", text);
+        }
+
+        #[test]
+        fn parsing_never_panics_and_spans_stay_inside(text in "\\PC{0,60}") {
+            if let Err(e) = parse_query(&text) {
+                prop_assert!(e.span.end as usize <= text.len());
+                prop_assert!(e.span.start <= e.span.end);
+                prop_assert!(text.get(e.span.range()).is_some(), "span on a char boundary");
+            }
+            if let Err(e) = parse_denial(&text) {
+                prop_assert!(e.span.end as usize <= text.len());
+            }
+            let _ = parse_query_line(&text);
+        }
+    }
+}

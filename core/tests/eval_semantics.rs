@@ -332,7 +332,7 @@ fn bare_file_rule_grants_everything_with_ix() {
 
 #[test]
 fn complain_mode_allows_what_no_rule_allows_and_explains_explicit_denies() {
-    let p = policy_with("/a r,\ndeny /b w,", ProfileMode::Complain, None);
+    let p = policy_with("/a r,\ndeny /b w,\naudit deny /c w,", ProfileMode::Complain, None);
     let d = ask(&p, "w /a");
     assert_eq!(d.verdict, Verdict::Allow);
     assert_eq!(d.mode, ProfileMode::Complain);
@@ -341,7 +341,10 @@ fn complain_mode_allows_what_no_rule_allows_and_explains_explicit_denies() {
     let note = e.complain_note.unwrap();
     assert!(note.contains("Debian 12"), "{note}");
     assert!(note.contains("newer AppArmor"), "{note}");
+    assert!(note.contains("quiet"), "{note}");
     assert_eq!(e.verdict, Verdict::Deny);
+    let c = ask(&p, "w /c").complain_note.unwrap();
+    assert!(c.contains("logged as ALLOWED") && !c.contains("quiet"), "{c}");
     // Allowed accesses need no note.
     assert!(ask(&p, "r /a").complain_note.is_none());
 }

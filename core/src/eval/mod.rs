@@ -1589,13 +1589,26 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
                     ));
                 }
                 Some(perms) => {
+                    // What Linux 6.1's file.c does: a quiet denial returns its error
+                    // before the complain-mode conversion in aa_audit(); a logged one is
+                    // turned into ALLOWED there.
+                    let quiet = !d.quiet.is_empty();
+                    let debian = if quiet {
+                        "Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does not keep explicit \
+                         denies apart in complain mode, but a plain `deny` rule is quiet and \
+                         the 6.1 kernel returns the error of a quiet denial before complain \
+                         mode applies, so there the access is blocked without a log entry \
+                         (written `audit deny`, it would go through, logged as ALLOWED)"
+                    } else {
+                        "Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does not keep explicit \
+                         denies apart in complain mode: the `audit deny` denial goes through \
+                         there and is logged as ALLOWED"
+                    };
                     d.complain_note = Some(format!(
                         "the profile is in complain mode, but `{perms}` is refused by an \
-                         explicit deny rule. Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does \
-                         not keep explicit denies apart in complain mode and lets the access \
-                         through (a denial by `audit deny` is logged as ALLOWED); newer \
-                         AppArmor keeps explicit denies apart and blocks the access even in \
-                         complain mode. The verdict shown is the blocking one"
+                         explicit deny rule. {debian}; newer AppArmor keeps explicit denies \
+                         apart and blocks the access even in complain mode. The verdict shown \
+                         is the blocking one"
                     ));
                 }
             }

@@ -332,7 +332,11 @@ fn bare_file_rule_grants_everything_with_ix() {
 
 #[test]
 fn complain_mode_allows_what_no_rule_allows_and_explains_explicit_denies() {
-    let p = policy_with("/a r,\ndeny /b w,\naudit deny /c w,", ProfileMode::Complain, None);
+    let p = policy_with(
+        "/a r,\ndeny /b w,\naudit deny /c w,",
+        ProfileMode::Complain,
+        None,
+    );
     let d = ask(&p, "w /a");
     assert_eq!(d.verdict, Verdict::Allow);
     assert_eq!(d.mode, ProfileMode::Complain);
@@ -344,7 +348,10 @@ fn complain_mode_allows_what_no_rule_allows_and_explains_explicit_denies() {
     assert!(note.contains("quiet"), "{note}");
     assert_eq!(e.verdict, Verdict::Deny);
     let c = ask(&p, "w /c").complain_note.unwrap();
-    assert!(c.contains("logged as ALLOWED") && !c.contains("quiet"), "{c}");
+    assert!(
+        c.contains("logged as ALLOWED") && !c.contains("quiet"),
+        "{c}"
+    );
     // Allowed accesses need no note.
     assert!(ask(&p, "r /a").complain_note.is_none());
 }
@@ -478,4 +485,15 @@ fn link_subset_follows_the_compiled_pair_state() {
     assert_eq!(ask(&p, "l /sys/ -> /proc/x").verdict, Verdict::Allow);
     // The target `/` is outside `/[^/].*`, the any-target pattern.
     assert_eq!(ask(&p, "l /etc/x -> /").verdict, Verdict::Deny);
+}
+
+#[test]
+fn stacking_transitions_and_onexec_only_change_profile() {
+    // From /etc/apparmor.d/usr.bin.man: `Cx -> &man_filter` stacks the child profile.
+    let p = policy("/usr/bin/bzip2 rmCx -> &man_filter,\nchange_profile /bin/sh -> other,");
+    let x = ask(&p, "x /usr/bin/bzip2").exec.unwrap();
+    assert_eq!(x.target.as_deref(), Some("t//&t//man_filter"));
+    assert!(x.explanation.contains("stack"), "{}", x.explanation);
+    // A change_profile rule with an exec condition only allows change_onexec.
+    assert_eq!(ask(&p, "change_profile -> other").verdict, Verdict::Deny);
 }

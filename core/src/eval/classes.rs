@@ -38,8 +38,12 @@ enum Kind {
     Remount(MountC),
     Umount(MountC),
     PivotRoot(MountC),
-    ChangeProfile(Option<usize>),
-    Rlimit { resource: String, value: String },
+    /// Target glob; whether the rule names an exec condition (change_onexec only).
+    ChangeProfile(Option<usize>, bool),
+    Rlimit {
+        resource: String,
+        value: String,
+    },
 }
 
 /// A condition with one compiled glob per value.
@@ -188,6 +192,7 @@ impl Builder {
                 c.target
                     .as_deref()
                     .map(|t| self.glob_as(t, false, rule, errors)),
+                c.exec_cond.is_some(),
             ),
             RuleKind::Rlimit { resource, value } => Kind::Rlimit {
                 resource: resource.to_ascii_lowercase(),
@@ -645,7 +650,11 @@ fn rule_matches(pol: &CompiledPolicy, c: &ClassRules, r: &CRule, q: &Query) -> b
                     (Some(_), None) => false,
                 }
         }
-        (Kind::ChangeProfile(t), Query::ChangeProfile { target }) => opt_glob(c, *t, Some(target)),
+        // A rule with an exec condition allows the change only on exec of that program
+        // (change_onexec), not the immediate change asked about here.
+        (Kind::ChangeProfile(t, exec_cond), Query::ChangeProfile { target }) => {
+            !exec_cond && opt_glob(c, *t, Some(target))
+        }
         (
             Kind::Rlimit { resource, .. },
             Query::Rlimit {
@@ -675,7 +684,7 @@ fn kind_name(k: &Kind) -> &'static str {
         Kind::Remount(_) => "remount",
         Kind::Umount(_) => "umount",
         Kind::PivotRoot(_) => "pivot_root",
-        Kind::ChangeProfile(_) => "change_profile",
+        Kind::ChangeProfile(..) => "change_profile",
         Kind::Rlimit { .. } => "rlimit",
     }
 }

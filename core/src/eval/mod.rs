@@ -1495,6 +1495,30 @@ impl CompiledPolicy {
                     format!("`{path}` runs under the current profile `{}`.", p.name),
                 ),
                 ExecKind::Unconfined => (None, format!("`{path}` runs unconfined.{scrub_text}")),
+                // `-> &name`: the new program runs under a stack of both profiles.
+                ExecKind::Profile | ExecKind::Child
+                    if m.target.as_deref().is_some_and(|t| t.starts_with('&')) =>
+                {
+                    let stacked = m
+                        .target
+                        .as_deref()
+                        .map(|t| t.trim_start_matches('&'))
+                        .unwrap_or_default()
+                        .to_owned();
+                    let stacked = if m.kind == ExecKind::Child && !stacked.contains("//") {
+                        format!("{}//{stacked}", p.name)
+                    } else {
+                        stacked
+                    };
+                    (
+                        Some(format!("{}//&{stacked}", p.name)),
+                        format!(
+                            "`{path}` runs under the stack of the current profile `{}` and \
+                             `{stacked}`: an access must be allowed by both.{scrub_text}",
+                            p.name
+                        ),
+                    )
+                }
                 ExecKind::Profile => {
                     let t = m.target.clone().or_else(|| {
                         let mut a = Vec::new();

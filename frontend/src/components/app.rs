@@ -12,7 +12,7 @@ use crate::engine::{self, AnalysisView, DiagView};
 use crate::library::TEMPLATES;
 use crate::state::{debounce_ms, Action, OpenFile, Panel, State};
 use armorlab_core::share;
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -211,73 +211,78 @@ pub fn App() -> Html {
         let latest = latest.clone();
         use_effect_with((), move |_| {
             let d = dispatch.clone();
-            let keys = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                    return;
-                };
-                let ctrl = e.ctrl_key() || e.meta_key();
-                let in_field = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-                    .unwrap_or(false);
-                let key = e.key();
-                let handled = match key.as_str() {
-                    "Enter" if ctrl => {
-                        d.dispatch(Action::ShowPanel(Panel::Queries));
-                        Timeout::new(0, || focus("add-query")).forget();
-                        true
-                    }
-                    "s" | "S" if ctrl && e.shift_key() => {
-                        d.dispatch(Action::ToggleShare);
-                        true
-                    }
-                    "s" if ctrl => {
-                        let s = latest.borrow().clone();
-                        download(s.file_name(), &s.profile);
-                        true
-                    }
-                    "Escape" => {
-                        d.dispatch(Action::CloseOverlays);
-                        false
-                    }
-                    "F1" => {
-                        d.dispatch(Action::ToggleHelp);
-                        true
-                    }
-                    "?" if !in_field => {
-                        d.dispatch(Action::ToggleHelp);
-                        true
-                    }
-                    _ if e.alt_key() && !ctrl => match e.code().as_str() {
-                        "Digit1" => {
+            let keys = EventListener::new_with_options(
+                &gloo::utils::document(),
+                "keydown",
+                EventListenerOptions::enable_prevent_default(),
+                move |e| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    let ctrl = e.ctrl_key() || e.meta_key();
+                    let in_field = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+                        .unwrap_or(false);
+                    let key = e.key();
+                    let handled = match key.as_str() {
+                        "Enter" if ctrl => {
                             d.dispatch(Action::ShowPanel(Panel::Queries));
+                            Timeout::new(0, || focus("add-query")).forget();
                             true
                         }
-                        "Digit2" => {
-                            d.dispatch(Action::ShowPanel(Panel::Includes));
+                        "s" | "S" if ctrl && e.shift_key() => {
+                            d.dispatch(Action::ToggleShare);
                             true
                         }
-                        "Digit3" => {
-                            d.dispatch(Action::ShowPanel(Panel::Export));
+                        "s" if ctrl => {
+                            let s = latest.borrow().clone();
+                            download(s.file_name(), &s.profile);
                             true
                         }
-                        "Digit4" => {
-                            d.dispatch(Action::ShowPanel(Panel::About));
+                        "Escape" => {
+                            d.dispatch(Action::CloseOverlays);
+                            false
+                        }
+                        "F1" => {
+                            d.dispatch(Action::ToggleHelp);
                             true
                         }
-                        "KeyE" => {
-                            focus("editor");
+                        "?" if !in_field => {
+                            d.dispatch(Action::ToggleHelp);
                             true
                         }
+                        _ if e.alt_key() && !ctrl => match e.code().as_str() {
+                            "Digit1" => {
+                                d.dispatch(Action::ShowPanel(Panel::Queries));
+                                true
+                            }
+                            "Digit2" => {
+                                d.dispatch(Action::ShowPanel(Panel::Includes));
+                                true
+                            }
+                            "Digit3" => {
+                                d.dispatch(Action::ShowPanel(Panel::Export));
+                                true
+                            }
+                            "Digit4" => {
+                                d.dispatch(Action::ShowPanel(Panel::About));
+                                true
+                            }
+                            "KeyE" => {
+                                focus("editor");
+                                true
+                            }
+                            _ => false,
+                        },
                         _ => false,
-                    },
-                    _ => false,
-                };
-                if handled {
-                    e.prevent_default();
-                }
-            });
+                    };
+                    if handled {
+                        e.prevent_default();
+                    }
+                },
+            );
             let d = dispatch.clone();
             let hash = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                 let h = gloo::utils::window().location().hash().unwrap_or_default();

@@ -1,0 +1,238 @@
+// End-to-end tests of the playground in Debian's Chromium against the release build.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  trackRequests, foreign, trackErrors, row, expectVerdict, setEditorText, editorText, shot, openFresh,
+} from './helpers.mjs';
+
+const DOCKER_DEFAULT = fs.readFileSync(
+  new URL('../../templates/docker-default.rendered.apparmor', import.meta.url), 'utf8');
+
+let requests;
+let errors;
+test.beforeEach(async ({ page }) => {
+  requests = trackRequests(page);
+  errors = trackErrors(page);
+});
+test.afterEach(async ({ page }, info) => {
+  await shot(page, info.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+  // No request may leave 127.0.0.1, in any test.
+  expect(foreign(requests)).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+test('loads with docker-default and the correct default verdicts', async ({ page }) => {
+  await openFresh(page);
+  expect(await editorText(page)).toBe(DOCKER_DEFAULT);
+  await expect(page.locator('#template-select')).toHaveValue('docker-default');
+  // The famous ones: sysrq-trigger and kcore are denied outright; core_pattern is caught by
+  // the /proc/sys/kernel/{?,??,[^s][^h][^m]**} rule; shm* stays writable.
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+  await expectVerdict(page, 'r /proc/kcore', 'deny');
+  await expectVerdict(page, 'w /proc/sys/kernel/core_pattern', 'deny');
+  await expectVerdict(page, 'w /proc/sys/kernel/shmmax', 'allow');
+  await expectVerdict(page, 'w /proc/sys/net/ipv4/ip_forward', 'deny');
+  await expectVerdict(page, 'r /proc/self/status', 'allow');
+  await expectVerdict(page, 'w /sys/kernel/security/apparmor/policy', 'deny');
+  await expectVerdict(page, 'r /sys/firmware/efi/efivars/Boot0000', 'deny');
+  await expectVerdict(page, 'capability sys_admin', 'allow');
+  await expectVerdict(page, 'mount /dev/sda1 -> /mnt', 'deny');
+  // Every row carries a verdict, and the profile has no errors.
+  const rows = page.locator('.q-row');
+  const n = await rows.count();
+  expect(n).toBeGreaterThan(5);
+  await expect(page.locator('.q-row[data-verdict]')).toHaveCount(n);
+  await expect(page.locator('.diag.error')).toHaveCount(0);
+  // "Why" names the deciding rule with its line, and jumping selects it in the editor.
+  const sysrq = row(page, 'w /proc/sysrq-trigger');
+  await sysrq.getByRole('button', { name: 'why' }).click();
+  const rule = sysrq.locator('.why .rule', { hasText: 'sysrq-trigger' });
+  await expect(rule).toContainText('deny @{PROC}/sysrq-trigger rwklx');
+  const line = DOCKER_DEFAULT.split('\n').findIndex((l) => l.includes('sysrq-trigger rwklx')) + 1;
+  await expect(rule.locator('.jump')).toHaveText(`line ${line}`);
+  await rule.locator('.jump').click();
+  const selected = await page.locator('#editor').evaluate(
+    (ta) => ta.value.slice(ta.selectionStart, ta.selectionEnd));
+  expect(selected).toContain('sysrq-trigger');
+});
+
+test('editing a rule changes a verdict', async ({ page }) => {
+  await openFresh(page);
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+  await setEditorText(page, DOCKER_DEFAULT.replace('  deny @{PROC}/sysrq-trigger rwklx,\n', ''));
+  // Without its deny rule, the bare `file,` rule allows it.
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'allow');
+  await expectVerdict(page, 'r /proc/kcore', 'deny');
+  await expect(page.locator('#template-select')).toHaveValue('');
+});
+
+test('typing in the editor updates verdicts', async ({ page }) => {
+  await openFresh(page);
+  await expectVerdict(page, 'capability sys_admin', 'allow');
+  // Put the caret after `capability` on its line and type a deny rule on a new line.
+  const text = await editorText(page);
+  const at = text.indexOf('  capability,\n') + '  capability,'.length;
+  await page.locator('#editor').evaluate((ta, pos) => { ta.focus(); ta.setSelectionRange(pos, pos); }, at);
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('deny capability sys_admin,');
+  // Enter kept the indentation.
+  expect(await editorText(page)).toContain('  capability,\n  deny capability sys_admin,\n');
+  await expectVerdict(page, 'capability sys_admin', 'deny');
+  // The browser's own undo takes the edit back.
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => editorText(page)).not.toContain('deny capability sys_admin');
+});
+
+test('a broken line shows a diagnostic while other verdicts still update', async ({ page }) => {
+  await openFresh(page);
+  const broken = DOCKER_DEFAULT
+    .replace('  capability,\n', '  capability,\n  this is not a rule ((,\n')
+    .replace('  deny @{PROC}/sysrq-trigger rwklx,\n', '');
+  await setEditorText(page, broken);
+  const lineNo = broken.split('\n').findIndex((l) => l.includes('this is not a rule')) + 1;
+  await expect(page.locator('.diag.error').first()).toBeVisible();
+  await expect(page.locator('.diag.error .jump').first()).toHaveText(new RegExp(`^${lineNo}:`));
+  await expect(page.locator('.gutter .ln-error')).toContainText(String(lineNo));
+  // The rest of the profile is still evaluated, with the edit applied.
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'allow');
+  await expectVerdict(page, 'r /proc/kcore', 'deny');
+});
+
+test('the docs template allows writing core_pattern', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('#template-select').selectOption('docker-default-docs');
+  await expect.poll(() => editorText(page)).toContain('**^[0-9*]');
+  // The docs profile's @{PROC}/{*,**^[0-9*],sys/kernel/shm*} leaves core_pattern writable.
+  await expectVerdict(page, 'w /proc/sys/kernel/core_pattern', 'allow');
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+});
+
+test('export downloads text that re-parses', async ({ page }) => {
+  await openFresh(page);
+  const edited = DOCKER_DEFAULT.replace('  umount,\n', '  umount,\n  # exported by the browser test\n');
+  await setEditorText(page, edited);
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await expect(page.locator('.snippet').first()).toContainText('armorlab load docker-default');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#download').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('docker-default');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'armorlab-export-')), 'docker-default');
+  await download.saveAs(file);
+  expect(fs.readFileSync(file, 'utf8')).toBe(edited);
+  // The real parser accepts it (compile only, no kernel).
+  if (fs.existsSync('/usr/sbin/apparmor_parser')) {
+    execFileSync('/usr/sbin/apparmor_parser', ['-Q', '-K', '-I', '/etc/apparmor.d', file], { stdio: 'pipe' });
+  } else {
+    console.log('apparmor_parser is absent: the re-parse check was skipped');
+  }
+});
+
+test('a share link round-trips', async ({ page, browser }) => {
+  await openFresh(page);
+  const text = DOCKER_DEFAULT.replace('  umount,\n', '  umount,\n  # shared ünïcode comment\n');
+  await setEditorText(page, text);
+  await page.locator('#add-query').fill('w /etc/shadow');
+  await page.locator('#add-query').press('Enter');
+  await expect(row(page, 'w /etc/shadow')).toHaveCount(1);
+  // Edit an include file.
+  await page.getByRole('tab', { name: 'Includes' }).click();
+  await page.locator('.includes .filter').fill('tunables/proc');
+  await page.locator('.includes .file', { hasText: /^tunables\/proc$/ }).click();
+  const incl = (await editorText(page)) + '# edited include\n';
+  await setEditorText(page, incl);
+  await expect(page.locator('.includes li.modified')).toHaveCount(1);
+  await page.locator('#share-btn').click();
+  const link = await page.locator('#share-link').inputValue();
+  expect(link).toMatch(/#s=1\./);
+  // A fresh browser context: no autosave to fall back on.
+  const ctx = await browser.newContext();
+  const other = await ctx.newPage();
+  const otherRequests = trackRequests(other);
+  await other.goto(link);
+  await other.waitForSelector('.q-row');
+  expect(await editorText(other)).toBe(text);
+  const queries = await page.locator('.q-row').evaluateAll((rs) => rs.map((r) => r.dataset.query));
+  expect(await other.locator('.q-row').evaluateAll((rs) => rs.map((r) => r.dataset.query))).toEqual(queries);
+  await other.getByRole('tab', { name: 'Includes' }).click();
+  await other.locator('.includes .file', { hasText: 'tunables/proc' }).click();
+  expect(await editorText(other)).toBe(incl);
+  await expectVerdict(other, 'w /proc/sysrq-trigger', 'deny');
+  expect(foreign(otherRequests)).toEqual([]);
+  await ctx.close();
+});
+
+test('a garbage share link shows a friendly error, not a blank page', async ({ page }) => {
+  await openFresh(page, '#s=1.bm90IGRlZmxhdGU');
+  await expect(page.locator('.banner')).toContainText('could not be opened');
+  expect(await editorText(page)).toBe(DOCKER_DEFAULT);
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+});
+
+test('an embed URL renders rows with data-verdict', async ({ page }) => {
+  await openFresh(page,
+    '#embed&template=docker-default&q=w%20/proc/sysrq-trigger&q=w%20/proc/sys/kernel/shmmax');
+  await expect(page.locator('.app.embed')).toHaveCount(1);
+  await expect(page.locator('.q-row')).toHaveCount(2);
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+  await expectVerdict(page, 'w /proc/sys/kernel/shmmax', 'allow');
+  // Read-only profile and a way out to the full playground.
+  await expect(page.locator('#editor')).toHaveAttribute('readonly', '');
+  const open = page.getByRole('link', { name: /open in playground/i });
+  expect(await open.getAttribute('href')).toContain('#s=1.');
+});
+
+test('the embed button makes an iframe snippet that renders the same rows', async ({ page }) => {
+  await openFresh(page);
+  await page.keyboard.press('Control+Shift+S');
+  const snippet = await page.locator('#embed-code').inputValue();
+  const src = snippet.match(/src="([^"]+)"/)[1].replace(/&quot;/g, '"');
+  expect(src).toContain('#embed&template=docker-default');
+  await page.goto(src);
+  await page.waitForSelector('.app.embed .q-row[data-verdict]');
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+});
+
+test('a pasted denial line becomes a query', async ({ page }) => {
+  await openFresh(page);
+  const line = 'audit: type=1400 audit(1700000000.123:45): apparmor="DENIED" operation="open" '
+    + 'class="file" profile="docker-default" name="/proc/sys/kernel/modprobe" pid=4242 comm="sh" '
+    + 'requested_mask="w" denied_mask="w" fsuid=0 ouid=0';
+  await page.locator('#add-denial').fill(line);
+  await page.locator('#add-denial').press('Enter');
+  const r = row(page, 'w /proc/sys/kernel/modprobe');
+  await expect(r).toHaveAttribute('data-verdict', 'deny');
+  // The why is open at once and names the deciding rule.
+  await expect(r.locator('.why .rule.deny')).toContainText('/sys/kernel/{?,??,[^s][^h][^m]**} w');
+});
+
+test('keyboard: help overlay, panels, accessible labels', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('body').press('?');
+  await expect(page.getByRole('dialog')).toContainText('Keyboard shortcuts');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.keyboard.press('Alt+4');
+  await expect(page.getByRole('tab', { name: 'About' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('.about')).toContainText('containerd-default');
+  await page.keyboard.press('Control+Enter');
+  await expect(page.locator('#add-query')).toBeFocused();
+  // Every form control has an accessible name.
+  const unnamed = await page.locator('input, textarea, select, button').evaluateAll((els) =>
+    els.filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.textContent.trim()
+      || e.getAttribute('placeholder'))).map((e) => e.outerHTML));
+  expect(unnamed).toEqual([]);
+});
+
+test('narrow screens stack the editor above the queries', async ({ page }) => {
+  await page.setViewportSize({ width: 420, height: 800 });
+  await openFresh(page);
+  const ed = await page.locator('.editor').boundingBox();
+  const q = await page.locator('.queries').boundingBox();
+  expect(q.y).toBeGreaterThan(ed.y + ed.height - 1);
+  expect(ed.width).toBeLessThanOrEqual(420);
+});

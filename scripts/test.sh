@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 step_fmt() { cargo fmt --all --check; }
 step_clippy() { cargo clippy --workspace --all-targets --locked -- -D warnings; }
-step_native() { cargo test --workspace --locked; }
+step_native() { cargo test --workspace --locked --no-fail-fast; }
 step_wasm() {
   # The core's wasm tests run in Debian's headless Chromium through chromedriver.
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/wasm/webdriver.json" \

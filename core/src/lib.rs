@@ -14,6 +14,7 @@
 //!
 //! The core does no I/O of its own and builds for native targets and `wasm32`.
 
+pub mod analysis;
 pub mod diagnostics;
 pub mod eval;
 pub mod export;
@@ -25,5 +26,6 @@ pub mod share;
 pub mod source;
 pub mod syntax;
 
+pub use analysis::{analyze, Analysis};
 pub use diagnostics::{Diagnostic, Severity};
 pub use source::{FileId, Location, MemoryProvider, NoIncludes, SourceProvider, Span};

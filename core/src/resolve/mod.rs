@@ -1,1 +1,1136 @@
-//! (being written)
+//! Syntax trees → resolved [`Policy`]: includes through a [`SourceProvider`], variables,
+//! aliases, conditionals, and the semantic checks apparmor_parser makes.
+//!
+//! Resolution walks the main file's tree in order. An include is parsed once per file and
+//! walked in place, in the context (top level or profile body) where it appears, as
+//! apparmor_parser's lexer splices the included text in. Variables are collected during
+//! the walk and expanded afterwards, as upstream does after parsing, so a rule may use a
+//! variable defined later in the file; conditionals are decided during the walk from the
+//! variables defined so far, as upstream's grammar actions do.
+
+mod rules;
+pub mod tables;
+pub mod vars;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{Owner, Policy, Profile, ProfileMode, Qualifiers, Rule, RuleKind};
+use crate::source::{
+    FileId, IncludeStyle, Location, Resolved, SourceFile, SourceMap, SourceProvider, Span,
+};
+use crate::syntax::{self, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
+use vars::{ExpandError, VarValue, Vars};
+
+/// apparmor_parser's limit on how deeply includes may nest.
+pub const MAX_INCLUDE_DEPTH: usize = 100;
+
+/// Files larger than this are refused rather than parsed (bounded memory).
+const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Everything resolution produced.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// The policy.
+    pub policy: Policy,
+    /// Every diagnostic (syntax and semantic), positions not yet filled.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file read.
+    pub sources: SourceMap,
+}
+
+/// Resolves a main text through a provider.
+pub fn resolve(name: &str, text: &str, provider: &dyn SourceProvider) -> Resolution {
+    let mut sources = SourceMap::new();
+    let main = sources.add(SourceFile::new(name, text));
+    let mut r = Resolver {
+        provider,
+        sources,
+        diags: Vec::new(),
+        vars: Vars::default(),
+        var_defs: HashMap::new(),
+        bools: HashMap::new(),
+        aliases: Vec::new(),
+        trees: HashMap::new(),
+        by_path: HashMap::new(),
+        stack: Vec::new(),
+        abi: None,
+    };
+    let tree = Rc::new(syntax::parse(text, main));
+    r.diags.extend(tree.diagnostics.iter().cloned());
+    r.trees.insert(main, tree.clone());
+    let mut top = Vec::new();
+    let ctx = Ctx {
+        file: main,
+        included_from: Vec::new(),
+        quals: Qualifiers::default(),
+        depth: 0,
+    };
+    r.walk(&tree.items, &ctx, &mut Scope::Top(&mut top));
+    let mut profiles = top;
+    r.finish(&mut profiles);
+    Resolution {
+        policy: Policy {
+            profiles,
+            abi: r.abi,
+        },
+        diagnostics: r.diags,
+        sources: r.sources,
+    }
+}
+
+/// Where the walk currently puts what it finds.
+enum Scope<'a> {
+    /// Top level: profiles only.
+    Top(&'a mut Vec<Profile>),
+    /// A profile body.
+    Body(&'a mut Profile),
+}
+
+/// The context of the walk.
+#[derive(Clone)]
+struct Ctx {
+    file: FileId,
+    included_from: Vec<Location>,
+    quals: Qualifiers,
+    depth: usize,
+}
+
+impl Ctx {
+    fn loc(&self, span: Span) -> Location {
+        Location {
+            file: self.file,
+            span,
+        }
+    }
+}
+
+struct Resolver<'p> {
+    provider: &'p dyn SourceProvider,
+    sources: SourceMap,
+    diags: Vec<Diagnostic>,
+    vars: Vars,
+    var_defs: HashMap<String, Location>,
+    bools: HashMap<String, bool>,
+    aliases: Vec<(String, String)>,
+    trees: HashMap<FileId, Rc<SyntaxTree>>,
+    by_path: HashMap<String, FileId>,
+    stack: Vec<FileId>,
+    abi: Option<String>,
+}
+
+/// Collapses runs of white space into single spaces.
+pub(crate) fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Resolver<'_> {
+    fn err(&mut self, ctx: &Ctx, code: &str, msg: impl Into<String>, span: Span) {
+        let mut d = Diagnostic::error(code, msg, ctx.file, span);
+        d.included_from = ctx.included_from.clone();
+        self.diags.push(d);
+    }
+
+    fn err_help(&mut self, ctx: &Ctx, code: &str, msg: impl Into<String>, span: Span, help: &str) {
+        let mut d = Diagnostic::error(code, msg, ctx.file, span).with_help(help);
+        d.included_from = ctx.included_from.clone();
+        self.diags.push(d);
+    }
+
+    fn text(&self, file: FileId, span: Span) -> String {
+        self.sources
+            .get(file)
+            .map(|f| f.slice(span).to_owned())
+            .unwrap_or_default()
+    }
+
+    fn walk(&mut self, items: &[Item], ctx: &Ctx, scope: &mut Scope) {
+        for item in items {
+            match item {
+                Item::Comment(_) | Item::Error(_) => {}
+                Item::Include(inc) => self.include(inc, ctx, scope),
+                Item::VarDef(v) => self.var_def(v, ctx),
+                Item::BoolDef(b) => {
+                    let val = match b.value.as_ref().map(|t| t.text.as_str()) {
+                        Some("true") => true,
+                        Some("false") => false,
+                        Some(other) => {
+                            let msg =
+                                format!("boolean value must be `true` or `false`, not `{other}`");
+                            self.err(ctx, "invalid-boolean", msg, b.span);
+                            false
+                        }
+                        None => false,
+                    };
+                    if self.bools.contains_key(&b.name) {
+                        let msg = format!("boolean `${}` is already defined", b.name);
+                        self.err(ctx, "redefined-variable", msg, b.span);
+                    }
+                    self.bools.insert(b.name.clone(), val);
+                }
+                Item::If(i) => self.if_item(i, ctx, scope),
+                Item::Block(b) => self.block(b, ctx, scope),
+                Item::Rule(r) => self.rule(&r.tokens, r.span, ctx, scope),
+            }
+        }
+    }
+
+    fn var_def(&mut self, v: &syntax::VarDef, ctx: &Ctx) {
+        let values: Vec<String> = v.values.iter().map(|t| t.text.clone()).collect();
+        if v.append {
+            match self.vars.map.get_mut(&v.name) {
+                Some(existing) => existing.values.extend(values),
+                None => {
+                    let msg = format!(
+                        "variable `@{{{}}}` is appended to before it is defined",
+                        v.name
+                    );
+                    self.err_help(
+                        ctx,
+                        "undefined-variable",
+                        msg,
+                        v.name_span,
+                        "define it with `=` before using `+=`",
+                    );
+                }
+            }
+            return;
+        }
+        if self.vars.map.contains_key(&v.name) {
+            let msg = format!("variable `@{{{}}}` is already defined", v.name);
+            self.err_help(
+                ctx,
+                "redefined-variable",
+                msg,
+                v.name_span,
+                "use `+=` to add values",
+            );
+            return;
+        }
+        if v.values.is_empty() {
+            let msg = format!("variable `@{{{}}}` is defined without a value", v.name);
+            self.err(ctx, "empty-variable", msg, v.span);
+        }
+        self.vars.map.insert(v.name.clone(), VarValue { values });
+        self.var_defs.insert(v.name.clone(), ctx.loc(v.name_span));
+    }
+
+    fn include(&mut self, inc: &Include, ctx: &Ctx, scope: &mut Scope) {
+        if inc.name.is_empty() {
+            return;
+        }
+        if ctx.included_from.len() >= MAX_INCLUDE_DEPTH {
+            let msg = format!("includes nested more than {MAX_INCLUDE_DEPTH} levels deep");
+            self.err(ctx, "include-depth", msg, inc.span);
+            return;
+        }
+        let Some(resolved) = self.provider.resolve(&inc.name, inc.style) else {
+            if !inc.if_exists {
+                let shown = match inc.style {
+                    IncludeStyle::Angle => format!("<{}>", inc.name),
+                    IncludeStyle::Quoted => format!("\"{}\"", inc.name),
+                };
+                let msg = format!("could not open include {shown}");
+                self.err_help(
+                    ctx,
+                    "missing-include",
+                    msg,
+                    inc.span,
+                    "check the name and the include search path",
+                );
+            }
+            return;
+        };
+        let mut inner = ctx.clone();
+        inner.included_from.push(ctx.loc(inc.span));
+        match resolved {
+            Resolved::File(path) => self.include_file(&path, inc, &inner, ctx, scope),
+            Resolved::Directory(dir) => match self.provider.list_dir(&dir) {
+                Ok(entries) => {
+                    for path in entries {
+                        let base = path.rsplit('/').next().unwrap_or(&path);
+                        if skipped_include_entry(base) {
+                            continue;
+                        }
+                        self.include_file(&path, inc, &inner, ctx, scope);
+                    }
+                }
+                Err(e) => {
+                    let msg = format!("could not read include directory: {e}");
+                    self.err(ctx, "unreadable-include", msg, inc.span);
+                }
+            },
+        }
+    }
+
+    fn include_file(
+        &mut self,
+        path: &str,
+        inc: &Include,
+        inner: &Ctx,
+        outer: &Ctx,
+        scope: &mut Scope,
+    ) {
+        let id = match self.by_path.get(path) {
+            Some(&id) => id,
+            None => {
+                let text = match self.provider.read(path) {
+                    Ok(t) if t.len() > MAX_FILE_BYTES => {
+                        let msg = format!("include `{path}` is larger than 64 MiB");
+                        self.err(outer, "unreadable-include", msg, inc.span);
+                        return;
+                    }
+                    Ok(t) => t,
+                    Err(e) => {
+                        let msg = format!("could not read include: {e}");
+                        self.err(outer, "unreadable-include", msg, inc.span);
+                        return;
+                    }
+                };
+                let id = self.sources.add(SourceFile::new(path, text.clone()));
+                self.by_path.insert(path.to_owned(), id);
+                let tree = Rc::new(syntax::parse(&text, id));
+                for d in &tree.diagnostics {
+                    let mut d = d.clone();
+                    d.included_from = inner.included_from.clone();
+                    self.diags.push(d);
+                }
+                self.trees.insert(id, tree);
+                id
+            }
+        };
+        if self.stack.contains(&id) || id == FileId(0) {
+            let msg = format!("include cycle: `{path}` includes itself");
+            self.err_help(
+                outer,
+                "include-cycle",
+                msg,
+                inc.span,
+                "remove the include that leads back to this file",
+            );
+            return;
+        }
+        let Some(tree) = self.trees.get(&id).cloned() else {
+            return;
+        };
+        let mut c = inner.clone();
+        c.file = id;
+        self.stack.push(id);
+        self.walk(&tree.items, &c, scope);
+        self.stack.pop();
+    }
+
+    fn if_item(&mut self, item: &IfItem, ctx: &Ctx, scope: &mut Scope) {
+        for (cond, body) in &item.branches {
+            let span = match (cond.first(), cond.last()) {
+                (Some(f), Some(l)) => f.span.join(l.span),
+                _ => item.span,
+            };
+            let mut p = CondParser { toks: cond, pos: 0 };
+            let value = match p.or_expr(self) {
+                Ok(v) if p.pos == cond.len() => Some(v),
+                Ok(_) | Err(()) => {
+                    self.err(ctx, "invalid-condition", "invalid condition", span);
+                    None
+                }
+            };
+            if let Some(CondVal::Undefined(name)) = &value {
+                let msg = format!("boolean `${name}` is not defined");
+                self.err(ctx, "undefined-variable", msg, span);
+                return;
+            }
+            if value == Some(CondVal::Bool(true)) {
+                let mut c = ctx.clone();
+                c.depth += 1;
+                self.walk(body, &c, scope);
+                return;
+            }
+            if value.is_none() {
+                return;
+            }
+        }
+        if let Some(body) = &item.else_body {
+            self.walk(body, ctx, scope);
+        }
+    }
+
+    /// A block: a profile, a hat, or a qualifier block.
+    fn block(&mut self, b: &Block, ctx: &Ctx, scope: &mut Scope) {
+        let toks = &b.header;
+        let (quals, rest) = match self.qualifiers(toks, ctx) {
+            Some(x) => x,
+            None => return,
+        };
+        if rest.is_empty() {
+            // `owner { ... }`, `audit deny { ... }`: qualifiers for the rules inside.
+            let Scope::Body(_) = scope else {
+                self.err(
+                    ctx,
+                    "syntax-error",
+                    "a qualifier block is only allowed inside a profile",
+                    b.header_span,
+                );
+                return;
+            };
+            let Some(merged) = merge_quals(ctx.quals, quals) else {
+                self.err(
+                    ctx,
+                    "conflicting-qualifiers",
+                    "conflicting qualifiers",
+                    b.header_span,
+                );
+                return;
+            };
+            let mut c = ctx.clone();
+            c.quals = merged;
+            self.walk(&b.body, &c, scope);
+            return;
+        }
+        if quals != Qualifiers::default()
+            && !(quals.audit
+                && quals.effect == crate::model::Effect::Allow
+                && quals.owner == Owner::Any)
+        {
+            self.err(
+                ctx,
+                "syntax-error",
+                "profiles take no rule qualifiers",
+                b.header_span,
+            );
+        }
+        let Some(mut profile) = self.profile_header(rest, b, ctx, scope) else {
+            return;
+        };
+        let mut c = ctx.clone();
+        c.quals = Qualifiers::default();
+        self.walk(&b.body, &c, &mut Scope::Body(&mut profile));
+        match scope {
+            Scope::Top(list) => {
+                if let Some(prev) = list.iter().find(|p| p.full_name == profile.full_name) {
+                    let _ = prev;
+                    let msg = format!("profile `{}` is defined more than once", profile.full_name);
+                    self.err(ctx, "duplicate-profile", msg, b.header_span);
+                }
+                list.push(profile)
+            }
+            Scope::Body(parent) => {
+                if parent.children.iter().any(|p| p.name == profile.name) {
+                    let msg = format!("profile `{}` is defined more than once", profile.full_name);
+                    self.err(ctx, "duplicate-profile", msg, b.header_span);
+                }
+                parent.children.push(profile)
+            }
+        }
+    }
+
+    /// Parses `profile NAME [ATTACH] [xattrs=(..)] [flags=(..)]`, `hat NAME`, `^NAME`,
+    /// `/path`, `:ns:NAME`.
+    fn profile_header(
+        &mut self,
+        toks: &[Token],
+        b: &Block,
+        ctx: &Ctx,
+        scope: &Scope,
+    ) -> Option<Profile> {
+        let in_profile = matches!(scope, Scope::Body(_));
+        let parent_name = match scope {
+            Scope::Body(p) => Some(p.full_name.clone()),
+            Scope::Top(_) => None,
+        };
+        let parent_is_hat = match scope {
+            Scope::Body(p) => p.is_hat,
+            Scope::Top(_) => false,
+        };
+        let mut i = 0;
+        let mut is_hat = false;
+        let mut keyword = false;
+        let first = toks.first()?;
+        if first.is_word("profile") {
+            keyword = true;
+            i = 1;
+        } else if first.is_word("hat") || first.kind == TokenKind::Caret {
+            is_hat = true;
+            i = 1;
+        } else if in_profile {
+            let msg = format!("unexpected `{}` before `{{`", first.text);
+            self.err_help(
+                ctx,
+                "syntax-error",
+                msg,
+                b.header_span,
+                "a child profile starts with `profile NAME`",
+            );
+            return None;
+        }
+        if is_hat && !in_profile {
+            self.err(
+                ctx,
+                "syntax-error",
+                "a hat must be inside a profile",
+                b.header_span,
+            );
+            return None;
+        }
+        let _ = parent_is_hat;
+        let Some(name_tok) = toks.get(i).filter(|t| t.is_value()) else {
+            self.err(ctx, "syntax-error", "missing profile name", b.header_span);
+            return None;
+        };
+        if !keyword && !is_hat {
+            // A path-named profile: the name must look like a path or a namespace.
+            let n = &name_tok.text;
+            if !(n.starts_with('/') || n.starts_with('@') || n.starts_with(':')) {
+                let msg = format!("unexpected `{n}` before `{{`");
+                self.err_help(
+                    ctx,
+                    "syntax-error",
+                    msg,
+                    name_tok.span,
+                    "a profile starts with `profile NAME` or an absolute path",
+                );
+                return None;
+            }
+        }
+        i += 1;
+        let mut raw_name = name_tok.text.clone();
+        let mut namespace = None;
+        if raw_name.starts_with(':') && !is_hat {
+            // `:ns:name` or `:ns://name`.
+            let rest = raw_name.get(1..).unwrap_or("");
+            match rest.find(':') {
+                Some(pos) => {
+                    namespace = Some(rest.get(..pos).unwrap_or("").to_owned());
+                    let n = rest.get(pos + 1..).unwrap_or("");
+                    let n = n.strip_prefix("//").unwrap_or(n);
+                    raw_name = n.to_owned();
+                }
+                None => {
+                    self.err(
+                        ctx,
+                        "syntax-error",
+                        "missing `:` after the namespace",
+                        name_tok.span,
+                    );
+                    return None;
+                }
+            }
+            if raw_name.is_empty() {
+                self.err(
+                    ctx,
+                    "syntax-error",
+                    "missing profile name after the namespace",
+                    name_tok.span,
+                );
+                return None;
+            }
+        }
+        let mut attachment = None;
+        let mut flags = Vec::new();
+        let mut xattrs = Vec::new();
+        while let Some(t) = toks.get(i) {
+            if t.is_word("flags") || t.is_word("xattrs") {
+                let is_flags = t.text == "flags";
+                i += 1;
+                if toks.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
+                    i += 1;
+                }
+                let mut vals: Vec<&Token> = Vec::new();
+                if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
+                    i += 1;
+                    while let Some(t) = toks.get(i) {
+                        i += 1;
+                        if t.kind == TokenKind::RParen {
+                            break;
+                        }
+                        vals.push(t);
+                    }
+                } else if let Some(t) = toks.get(i).filter(|t| t.is_value()) {
+                    vals.push(t);
+                    i += 1;
+                }
+                if vals.is_empty() && is_flags {
+                    self.err(ctx, "syntax-error", "empty flags", t.span);
+                }
+                if is_flags {
+                    self.flags(&vals, ctx, &mut flags);
+                } else {
+                    let mut j = 0;
+                    while let Some(k) = vals.get(j) {
+                        if vals.get(j + 1).is_some_and(|t| t.kind == TokenKind::Eq) {
+                            let v = vals.get(j + 2).map(|t| t.text.clone()).unwrap_or_default();
+                            xattrs.push((k.text.clone(), v));
+                            j += 3;
+                        } else {
+                            let msg = format!("xattr `{}` needs a value", k.text);
+                            self.err(ctx, "syntax-error", msg, k.span);
+                            j += 1;
+                        }
+                    }
+                }
+                continue;
+            }
+            if t.is_value() && attachment.is_none() && keyword && !is_hat {
+                if !(t.text.starts_with('/') || t.text.starts_with('@')) {
+                    let msg = format!("attachment `{}` must be an absolute path", t.text);
+                    self.err(ctx, "invalid-attachment", msg, t.span);
+                }
+                attachment = Some(t.text.clone());
+                i += 1;
+                continue;
+            }
+            let msg = format!("unexpected `{}` in the profile header", t.text);
+            self.err(ctx, "syntax-error", msg, t.span);
+            return None;
+        }
+        if !keyword && !is_hat && namespace.is_none() {
+            attachment = Some(raw_name.clone());
+        }
+        let mode = mode_of(&flags);
+        let full_name = match &parent_name {
+            Some(p) => format!("{p}//{raw_name}"),
+            None => raw_name.clone(),
+        };
+        let full_name = match &namespace {
+            Some(ns) => format!(":{ns}:{full_name}"),
+            None => full_name,
+        };
+        Some(Profile {
+            name: raw_name,
+            full_name,
+            namespace,
+            attachment,
+            xattrs,
+            flags,
+            mode,
+            is_hat,
+            rules: Vec::new(),
+            children: Vec::new(),
+            location: ctx.loc(b.header_span),
+        })
+    }
+
+    fn flags(&mut self, vals: &[&Token], ctx: &Ctx, out: &mut Vec<String>) {
+        let mut i = 0;
+        while let Some(t) = vals.get(i) {
+            let name = t.text.to_ascii_lowercase();
+            i += 1;
+            if vals.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
+                let v = vals.get(i + 1).map(|t| t.text.clone()).unwrap_or_default();
+                i += 2;
+                match name.as_str() {
+                    "attach_disconnected.path" | "error" | "kill.signal" => {
+                        out.push(format!("{name}={v}"));
+                    }
+                    _ => {
+                        let msg = format!("unknown profile flag `{name}`");
+                        self.err(ctx, "unknown-flag", msg, t.span);
+                    }
+                }
+                continue;
+            }
+            if t.kind != TokenKind::Word && t.kind != TokenKind::Quoted {
+                let msg = format!("unexpected `{}` in flags", t.text);
+                self.err(ctx, "syntax-error", msg, t.span);
+                continue;
+            }
+            if !tables::PROFILE_FLAGS.contains(&name.as_str()) {
+                let msg = format!("unknown profile flag `{}`", t.text);
+                self.err_help(
+                    ctx,
+                    "unknown-flag",
+                    msg,
+                    t.span,
+                    "known flags include `complain`, `enforce`, `attach_disconnected`, `mediate_deleted`",
+                );
+                continue;
+            }
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        let modes: Vec<&String> = out
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.as_str(),
+                    "enforce" | "complain" | "kill" | "unconfined" | "prompt" | "default_allow"
+                )
+            })
+            .collect();
+        if modes.len() > 1 {
+            let span = vals
+                .first()
+                .map(|f| f.span)
+                .unwrap_or_default()
+                .join(vals.last().map(|l| l.span).unwrap_or_default());
+            let msg = format!(
+                "conflicting profile modes `{}`",
+                modes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("` and `")
+            );
+            self.err(ctx, "conflicting-flags", msg, span);
+        }
+    }
+
+    /// Reads leading qualifiers; returns them and the remaining tokens.
+    fn qualifiers<'t>(
+        &mut self,
+        toks: &'t [Token],
+        ctx: &Ctx,
+    ) -> Option<(Qualifiers, &'t [Token])> {
+        let mut q = Qualifiers::default();
+        let mut i = 0;
+        let mut seen_effect = false;
+        let mut seen_owner = false;
+        while let Some(t) = toks.get(i) {
+            if t.kind != TokenKind::Word {
+                break;
+            }
+            match t.text.as_str() {
+                "audit" => {
+                    if q.audit {
+                        self.err(ctx, "duplicate-qualifier", "duplicate `audit`", t.span);
+                    }
+                    q.audit = true;
+                }
+                "quiet" => {}
+                "allow" | "deny" => {
+                    if seen_effect {
+                        let msg = format!("conflicting qualifier `{}`", t.text);
+                        self.err(ctx, "conflicting-qualifiers", msg, t.span);
+                        return None;
+                    }
+                    seen_effect = true;
+                    q.effect = if t.text == "deny" {
+                        crate::model::Effect::Deny
+                    } else {
+                        crate::model::Effect::Allow
+                    };
+                }
+                "owner" | "user" | "other" => {
+                    if seen_owner {
+                        let msg = format!("conflicting qualifier `{}`", t.text);
+                        self.err(ctx, "conflicting-qualifiers", msg, t.span);
+                        return None;
+                    }
+                    seen_owner = true;
+                    q.owner = if t.text == "other" {
+                        Owner::Other
+                    } else {
+                        Owner::Owner
+                    };
+                }
+                "priority" => {
+                    if toks.get(i + 1).is_some_and(|t| t.kind == TokenKind::Eq) {
+                        let v = toks.get(i + 2);
+                        match v.and_then(|v| v.text.parse::<i32>().ok()) {
+                            Some(n) if (-1000..=1000).contains(&n) => q.priority = n,
+                            _ => {
+                                let sp = v.map(|v| v.span).unwrap_or(t.span);
+                                self.err(
+                                    ctx,
+                                    "invalid-priority",
+                                    "priority must be an integer between -1000 and 1000",
+                                    sp,
+                                );
+                                return None;
+                            }
+                        }
+                        i += 3;
+                        continue;
+                    }
+                    break;
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        Some((q, toks.get(i..).unwrap_or(&[])))
+    }
+
+    fn rule(&mut self, toks: &[Token], span: Span, ctx: &Ctx, scope: &mut Scope) {
+        let Some((quals, rest)) = self.qualifiers(toks, ctx) else {
+            return;
+        };
+        let Some(first) = rest.first() else {
+            self.err(ctx, "syntax-error", "qualifiers without a rule", span);
+            return;
+        };
+        // Preamble statements.
+        if first.is_word("abi") {
+            let name = rest.get(1).map(|t| {
+                t.text
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            });
+            if rest.len() != 2 {
+                self.err(ctx, "syntax-error", "expected `abi <name>,`", span);
+                return;
+            }
+            if ctx.file == FileId(0) && self.abi.is_none() {
+                self.abi = name;
+            }
+            return;
+        }
+        if first.is_word("alias") || first.is_word("rewrite") {
+            match (rest.get(1), rest.get(2), rest.get(3), rest.len()) {
+                (Some(a), Some(arrow), Some(b), 4) if arrow.kind == TokenKind::Arrow => {
+                    if matches!(scope, Scope::Body(_)) {
+                        self.err(
+                            ctx,
+                            "syntax-error",
+                            "`alias` is only allowed outside profiles",
+                            span,
+                        );
+                        return;
+                    }
+                    self.aliases.push((a.text.clone(), b.text.clone()));
+                }
+                _ => self.err_help(
+                    ctx,
+                    "syntax-error",
+                    "expected `alias /from -> /to,`",
+                    span,
+                    "both sides are paths",
+                ),
+            }
+            return;
+        }
+        let Scope::Body(profile) = scope else {
+            let msg = format!(
+                "rule `{}` outside of a profile",
+                collapse_ws(&self.text(ctx.file, span))
+            );
+            self.err_help(
+                ctx,
+                "rule-outside-profile",
+                msg,
+                span,
+                "put the rule inside `profile NAME { ... }`",
+            );
+            return;
+        };
+        let Some(q) = merge_quals(ctx.quals, quals) else {
+            self.err(
+                ctx,
+                "conflicting-qualifiers",
+                "conflicting qualifiers",
+                span,
+            );
+            return;
+        };
+        let text = collapse_ws(&self.text(ctx.file, span));
+        let kinds = rules::interpret(self, rest, q, span, ctx);
+        for kind in kinds {
+            profile.rules.push(Rule {
+                qualifiers: q,
+                kind,
+                text: text.clone(),
+                location: ctx.loc(span),
+                included_from: ctx.included_from.clone(),
+                implicit: false,
+            });
+        }
+    }
+
+    /// Expands variables everywhere, applies aliases, runs the checks that need the whole
+    /// policy.
+    fn finish(&mut self, profiles: &mut [Profile]) {
+        for p in profiles.iter_mut() {
+            self.finish_profile(p);
+        }
+    }
+
+    fn expand(&mut self, s: &mut String, loc: Location, included_from: &[Location]) {
+        if !s.contains("@{") {
+            return;
+        }
+        match self.vars.expand_one(s) {
+            Ok(v) => *s = v,
+            Err(e) => self.expand_error(e, loc, included_from),
+        }
+    }
+
+    fn expand_error(&mut self, e: ExpandError, loc: Location, included_from: &[Location]) {
+        let (code, msg, needle) = match &e {
+            ExpandError::Undefined(n) => (
+                "undefined-variable",
+                format!("variable `@{{{n}}}` is not defined"),
+                format!("@{{{n}}}"),
+            ),
+            ExpandError::Recursive(n) => (
+                "recursive-variable",
+                format!("variable `@{{{n}}}` refers to itself"),
+                format!("@{{{n}}}"),
+            ),
+            ExpandError::Malformed(s) => (
+                "invalid-variable",
+                format!("invalid variable reference in `{s}`"),
+                "@{".to_owned(),
+            ),
+        };
+        // Point at the reference itself when it is written literally in the rule.
+        let span = self
+            .sources
+            .get(loc.file)
+            .and_then(|f| {
+                let text = f.slice(loc.span);
+                text.find(&needle).map(|off| {
+                    let start = loc.span.start as usize + off;
+                    Span::new(start, start + needle.len())
+                })
+            })
+            .unwrap_or(loc.span);
+        let mut d = Diagnostic::error(code, msg, loc.file, span);
+        if code == "undefined-variable" {
+            d.help = Some(
+                "define it first, e.g. `@{NAME} = value`, or include the tunables that define it"
+                    .into(),
+            );
+        }
+        d.included_from = included_from.to_vec();
+        if !self
+            .diags
+            .iter()
+            .any(|x| x.location == d.location && x.code == d.code)
+        {
+            self.diags.push(d);
+        }
+    }
+
+    fn finish_profile(&mut self, p: &mut Profile) {
+        let loc = p.location;
+        if let Some(a) = p.attachment.as_mut() {
+            let mut a2 = a.clone();
+            self.expand(&mut a2, loc, &[]);
+            *a = a2;
+        }
+        if p.name.contains("@{") {
+            let mut n = p.name.clone();
+            self.expand(&mut n, loc, &[]);
+            if p.attachment.as_deref() == Some(p.name.as_str()) {
+                p.attachment = Some(n.clone());
+            }
+            p.full_name = p.full_name.replace(&p.name, &n);
+            p.name = n;
+        }
+        let mut rules = std::mem::take(&mut p.rules);
+        // `@{profile_name}` is defined by the parser for each profile.
+        let own_name = p.full_name.clone();
+        let saved = self.vars.map.insert(
+            "profile_name".to_owned(),
+            VarValue {
+                values: vec![own_name],
+            },
+        );
+        for r in rules.iter_mut() {
+            let loc = r.location;
+            let inc = r.included_from.clone();
+            let mut fields = Vec::new();
+            rules::string_fields(&mut r.kind, &mut fields);
+            for f in fields {
+                self.expand(f, loc, &inc);
+            }
+        }
+        // Aliases: a file rule under the alias source also applies under its target.
+        if !self.aliases.is_empty() {
+            let mut extra = Vec::new();
+            for r in &rules {
+                if let RuleKind::File(f) = &r.kind {
+                    if let Some(path) = &f.path {
+                        for (from, to) in &self.aliases {
+                            if let Some(rest) = path.strip_prefix(from.as_str()) {
+                                let mut r2 = r.clone();
+                                if let RuleKind::File(f2) = &mut r2.kind {
+                                    f2.path = Some(format!("{to}{rest}"));
+                                }
+                                r2.implicit = true;
+                                extra.push(r2);
+                            }
+                        }
+                    }
+                }
+            }
+            rules.extend(extra);
+        }
+        match saved {
+            Some(v) => self.vars.map.insert("profile_name".to_owned(), v),
+            None => self.vars.map.remove("profile_name"),
+        };
+        rules::check_profile(self, &rules);
+        p.rules = rules;
+        for c in p.children.iter_mut() {
+            self.finish_profile(c);
+        }
+    }
+}
+
+/// Whether a directory include skips this entry, as apparmor_parser does: dot files,
+/// `README`, and backup or package-manager leftovers.
+pub fn skipped_include_entry(base: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        ".dpkg-new",
+        ".dpkg-old",
+        ".dpkg-dist",
+        ".dpkg-bak",
+        ".dpkg-remove",
+        ".pacsave",
+        ".pacnew",
+        ".rpmnew",
+        ".rpmsave",
+        ".orig",
+        ".rej",
+        "~",
+    ];
+    base.is_empty()
+        || base.starts_with('.')
+        || base == "README"
+        || SUFFIXES.iter().any(|s| base.ends_with(s))
+}
+
+/// The mode the flags select.
+fn mode_of(flags: &[String]) -> ProfileMode {
+    for f in flags {
+        match f.as_str() {
+            "complain" => return ProfileMode::Complain,
+            "unconfined" | "default_allow" => return ProfileMode::Unconfined,
+            "kill" => return ProfileMode::Kill,
+            "prompt" => return ProfileMode::Prompt,
+            _ => {}
+        }
+    }
+    ProfileMode::Enforce
+}
+
+/// Combines a block's qualifiers with a rule's; `None` when they conflict.
+fn merge_quals(outer: Qualifiers, inner: Qualifiers) -> Option<Qualifiers> {
+    use crate::model::Effect;
+    let mut q = outer;
+    q.audit |= inner.audit;
+    if inner.effect != Effect::Allow {
+        q.effect = inner.effect;
+    }
+    if inner.owner != Owner::Any {
+        if outer.owner != Owner::Any && outer.owner != inner.owner {
+            return None;
+        }
+        q.owner = inner.owner;
+    }
+    if inner.priority != 0 {
+        q.priority = inner.priority;
+    }
+    Some(q)
+}
+
+/// A condition value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CondVal {
+    Bool(bool),
+    Undefined(String),
+}
+
+struct CondParser<'t> {
+    toks: &'t [Token],
+    pos: usize,
+}
+
+impl CondParser<'_> {
+    fn peek_word(&self, w: &str) -> bool {
+        self.toks.get(self.pos).is_some_and(|t| t.is_word(w))
+    }
+
+    fn or_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
+        let mut v = self.and_expr(r)?;
+        while self.peek_word("or") {
+            self.pos += 1;
+            let rhs = self.and_expr(r)?;
+            v = match (v, rhs) {
+                (CondVal::Undefined(n), _) | (_, CondVal::Undefined(n)) => CondVal::Undefined(n),
+                (CondVal::Bool(a), CondVal::Bool(b)) => CondVal::Bool(a || b),
+            };
+        }
+        Ok(v)
+    }
+
+    fn and_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
+        let mut v = self.not_expr(r)?;
+        while self.peek_word("and") {
+            self.pos += 1;
+            let rhs = self.not_expr(r)?;
+            v = match (v, rhs) {
+                (CondVal::Undefined(n), _) | (_, CondVal::Undefined(n)) => CondVal::Undefined(n),
+                (CondVal::Bool(a), CondVal::Bool(b)) => CondVal::Bool(a && b),
+            };
+        }
+        Ok(v)
+    }
+
+    fn not_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
+        if self.peek_word("not") {
+            self.pos += 1;
+            return Ok(match self.not_expr(r)? {
+                CondVal::Bool(b) => CondVal::Bool(!b),
+                u => u,
+            });
+        }
+        self.atom(r)
+    }
+
+    fn atom(&mut self, r: &Resolver) -> Result<CondVal, ()> {
+        let t = self.toks.get(self.pos).ok_or(())?;
+        self.pos += 1;
+        if t.kind == TokenKind::LParen {
+            let v = self.or_expr(r)?;
+            let close = self.toks.get(self.pos).ok_or(())?;
+            if close.kind != TokenKind::RParen {
+                return Err(());
+            }
+            self.pos += 1;
+            return Ok(v);
+        }
+        if t.is_word("defined") {
+            let v = self.toks.get(self.pos).ok_or(())?;
+            self.pos += 1;
+            if let Some(name) = set_var_name(&v.text) {
+                return Ok(CondVal::Bool(r.vars.map.contains_key(name)));
+            }
+            if let Some(name) = bool_var_name(&v.text) {
+                return Ok(CondVal::Bool(r.bools.contains_key(name)));
+            }
+            return Err(());
+        }
+        if let Some(name) = bool_var_name(&t.text) {
+            return Ok(match r.bools.get(name) {
+                Some(b) => CondVal::Bool(*b),
+                None => CondVal::Undefined(name.to_owned()),
+            });
+        }
+        Err(())
+    }
+}
+
+/// `@{name}` → `name`.
+fn set_var_name(s: &str) -> Option<&str> {
+    let n = s.strip_prefix("@{")?.strip_suffix('}')?;
+    valid_var_name(n).then_some(n)
+}
+
+/// `$name` or `${name}` → `name`.
+fn bool_var_name(s: &str) -> Option<&str> {
+    let n = s.strip_prefix('$')?;
+    let n = n
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(n);
+    valid_var_name(n).then_some(n)
+}
+
+fn valid_var_name(n: &str) -> bool {
+    n.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}

@@ -1,0 +1,804 @@
+//! The subcommands that read and write files only: check, test, fmt, export, import.
+
+use crate::engine::{self, Analyzed};
+use crate::fsprovider::{read_text, FsProvider, ReadError};
+use crate::report::{
+    print_diagnostic, print_warning, snippet, CliError, ColorChoice, Style, EXIT_ERROR, EXIT_OK,
+    EXIT_PROBLEMS,
+};
+use crate::{ExportTo, Format, IncludeArgs};
+use armorlab_core::model::{Policy, Profile};
+use armorlab_core::source::{SourceFile, SourceMap};
+use armorlab_core::Severity;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The largest share link we decode; real links are a few KiB.
+const MAX_LINK_BYTES: usize = 1024 * 1024;
+
+/// Reads a profile file with an error that names it.
+pub fn read_input(path: &Path) -> Result<String, CliError> {
+    read_text(path).map_err(|e| {
+        let shown = path.display();
+        match e {
+            ReadError::NotFound => CliError::fatal(format!("cannot read `{shown}`: no such file")),
+            ReadError::IsDir => CliError::fatal_help(
+                format!("cannot read `{shown}`: it is a directory"),
+                "give the profile file itself, e.g. `/etc/apparmor.d/usr.sbin.nginx`",
+            ),
+            other => CliError::fatal(format!("cannot read `{shown}`: {other}")),
+        }
+    })
+}
+
+/// The name a file is shown under in diagnostics.
+pub fn display_name(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn unavailable(e: engine::Unavailable) -> CliError {
+    CliError::fatal_help(
+        e.to_string(),
+        "build armorlab with `--features core-api` once the core's analyzer is merged",
+    )
+}
+
+/// Reads and analyzes a profile file.
+pub fn analyze_file(inc: &IncludeArgs, path: &Path) -> Result<Analyzed, CliError> {
+    let text = read_input(path)?;
+    let provider = FsProvider::new(&inc.include);
+    engine::analyze(&display_name(path), &text, &provider).map_err(unavailable)
+}
+
+/// Prints every diagnostic; returns the number of errors.
+pub fn report_diagnostics(style: Style, a: &Analyzed) -> usize {
+    for d in &a.diagnostics {
+        print_diagnostic(style, &a.sources, d);
+    }
+    a.diagnostics.iter().filter(|d| d.is_error()).count()
+}
+
+/// Picks the profile a command works on.
+pub fn select_profile<'a>(
+    policy: &'a Policy,
+    requested: Option<&str>,
+    file: &Path,
+) -> Result<&'a Profile, CliError> {
+    let names = || {
+        policy
+            .profiles
+            .iter()
+            .map(|p| format!("`{}`", p.full_name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(name) = requested {
+        return policy.find(name).ok_or_else(|| {
+            CliError::fatal_help(
+                format!("`{}` defines no profile `{name}`", file.display()),
+                format!("it defines {}", names()),
+            )
+        });
+    }
+    match policy.profiles.as_slice() {
+        [one] => Ok(one),
+        [] => Err(CliError::Problems(format!(
+            "`{}` defines no profile",
+            file.display()
+        ))),
+        _ => Err(CliError::fatal_help(
+            format!(
+                "`{}` defines {} profiles; say which one with `--profile NAME`",
+                file.display(),
+                policy.profiles.len()
+            ),
+            format!("it defines {}", names()),
+        )),
+    }
+}
+
+/// `armorlab check`.
+pub fn check(
+    color: ColorChoice,
+    inc: &IncludeArgs,
+    format: Format,
+    files: &[PathBuf],
+) -> Result<u8, CliError> {
+    let style = Style::stderr(color);
+    let mut out = std::io::stdout().lock();
+    let mut io_failed = false;
+    let mut invalid = 0usize;
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for path in files {
+        let a = match analyze_file(inc, path) {
+            Ok(a) => a,
+            Err(CliError::Fatal { message, help }) => {
+                crate::report::print_error(style, &message, help.as_deref());
+                io_failed = true;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let e = a.diagnostics.iter().filter(|d| d.is_error()).count();
+        let w = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        errors += e;
+        warnings += w;
+        if e > 0 {
+            invalid += 1;
+        }
+        match format {
+            Format::Human => {
+                report_diagnostics(style, &a);
+            }
+            Format::Json => {
+                let obj = serde_json::json!({
+                    "file": display_name(path),
+                    "valid": e == 0,
+                    "profiles": a.policy.all_profiles().iter().map(|p| &p.full_name).collect::<Vec<_>>(),
+                    "diagnostics": a.diagnostics,
+                });
+                writeln!(out, "{obj}")?;
+            }
+        }
+    }
+    if format == Format::Human {
+        let summary = format!(
+            "checked {} file(s): {} invalid, {errors} error(s), {warnings} warning(s)",
+            files.len(),
+            invalid
+        );
+        let painted = if invalid > 0 || io_failed {
+            style.red(&summary)
+        } else {
+            style.green(&summary)
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{painted}");
+    }
+    Ok(if io_failed {
+        EXIT_ERROR
+    } else if invalid > 0 {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// One query with where it came from and what it expects.
+struct QueryItem {
+    text: String,
+    expect: Option<String>,
+    origin: Option<(String, usize)>,
+}
+
+/// Splits an `expect allow|deny` prefix off a query.
+fn split_expectation(line: &str) -> Result<(Option<String>, String), String> {
+    let t = line.trim();
+    let Some(rest) = t.strip_prefix("expect") else {
+        return Ok((None, t.to_owned()));
+    };
+    if !rest.starts_with(char::is_whitespace) {
+        return Ok((None, t.to_owned()));
+    }
+    let rest = rest.trim_start();
+    let (word, query) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    match word {
+        "allow" | "deny" if !query.trim().is_empty() => {
+            Ok((Some(word.to_owned()), query.trim().to_owned()))
+        }
+        "allow" | "deny" => Err(format!("`expect {word}` needs a query after it")),
+        other => Err(format!(
+            "expected `allow` or `deny` after `expect`, found `{other}`"
+        )),
+    }
+}
+
+/// `armorlab test`.
+#[allow(clippy::too_many_arguments)]
+pub fn test(
+    color: ColorChoice,
+    inc: &IncludeArgs,
+    file: &Path,
+    profile: Option<&str>,
+    queries_file: Option<&Path>,
+    format: Format,
+    args: &[String],
+) -> Result<u8, CliError> {
+    let style = Style::stderr(color);
+    let ostyle = Style::stdout(color);
+    let mut items = Vec::new();
+    let mut bad_queries = 0usize;
+    for a in args {
+        match split_expectation(a) {
+            Ok((expect, text)) => items.push(QueryItem {
+                text,
+                expect,
+                origin: None,
+            }),
+            Err(msg) => return Err(CliError::fatal(format!("in query `{a}`: {msg}"))),
+        }
+    }
+    if let Some(qf) = queries_file {
+        let text = if qf == Path::new("-") {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| CliError::fatal(format!("cannot read queries from stdin: {e}")))?;
+            s
+        } else {
+            read_input(qf)?
+        };
+        let qname = display_name(qf);
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            match split_expectation(t) {
+                Ok((expect, text)) => items.push(QueryItem {
+                    text,
+                    expect,
+                    origin: Some((qname.clone(), i + 1)),
+                }),
+                Err(msg) => {
+                    bad_queries += 1;
+                    eprint!(
+                        "{}: {msg}\n{}",
+                        style.red("error"),
+                        crate::report::snippet_at(
+                            style,
+                            &qname,
+                            line,
+                            i as u32 + 1,
+                            1,
+                            line.chars().count()
+                        )
+                    );
+                }
+            }
+        }
+    }
+    if items.is_empty() && bad_queries == 0 {
+        return Err(CliError::fatal_help(
+            "no queries given",
+            "pass queries as arguments, e.g. `'w /proc/sysrq-trigger'`, or `--queries FILE`",
+        ));
+    }
+
+    let a = analyze_file(inc, file)?;
+    if report_diagnostics(style, &a) > 0 {
+        return Err(CliError::Problems(format!(
+            "`{}` has errors; no query was decided",
+            file.display()
+        )));
+    }
+    let compiled = match engine::compile(&a).map_err(unavailable)? {
+        Ok(c) => c,
+        Err(diags) => {
+            for d in diags {
+                print_diagnostic(style, &a.sources, &d.with_position(&a.sources));
+            }
+            return Err(CliError::Problems(format!(
+                "`{}` could not be compiled",
+                file.display()
+            )));
+        }
+    };
+    let name = match profile {
+        Some(p) => {
+            if !compiled.profile_names().iter().any(|n| n == p) {
+                return Err(CliError::fatal_help(
+                    format!("`{}` defines no profile `{p}`", file.display()),
+                    format!("it defines {}", compiled.profile_names().join(", ")),
+                ));
+            }
+            p.to_owned()
+        }
+        None => select_profile(&a.policy, None, file)?.full_name.clone(),
+    };
+
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for item in &items {
+        let where_ = item
+            .origin
+            .as_ref()
+            .map(|(f, l)| format!("{f}:{l}: "))
+            .unwrap_or_default();
+        let decision = match compiled.decide(&name, &item.text) {
+            Ok(d) => d,
+            Err(e) => {
+                bad_queries += 1;
+                eprintln!(
+                    "{}: {where_}cannot decide `{}`: {e}",
+                    style.red("error"),
+                    item.text
+                );
+                continue;
+            }
+        };
+        let verdict = decision
+            .get("verdict")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned();
+        let pass = item.expect.as_ref().map(|e| *e == verdict);
+        match pass {
+            Some(true) => passed += 1,
+            Some(false) => failed += 1,
+            None => {}
+        }
+        match format {
+            Format::Json => {
+                let mut obj = decision;
+                if let Some(map) = obj.as_object_mut() {
+                    map.entry("query")
+                        .or_insert_with(|| serde_json::Value::String(item.text.clone()));
+                    if let Some(e) = &item.expect {
+                        map.insert("expect".into(), e.clone().into());
+                        map.insert("pass".into(), pass.unwrap_or(false).into());
+                    }
+                    if let Some((f, l)) = &item.origin {
+                        map.insert("source".into(), serde_json::json!({ "file": f, "line": l }));
+                    }
+                }
+                writeln!(out, "{obj}")?;
+            }
+            Format::Human => {
+                write_human_decision(&mut out, ostyle, item, &verdict, &decision, pass, &where_)?;
+            }
+        }
+    }
+    if format == Format::Human && (passed + failed) > 0 {
+        let line = format!(
+            "{} expectation(s): {passed} passed, {failed} failed",
+            passed + failed
+        );
+        writeln!(
+            out,
+            "{}",
+            if failed > 0 {
+                ostyle.red(&line)
+            } else {
+                ostyle.green(&line)
+            }
+        )?;
+    }
+    Ok(if bad_queries > 0 {
+        EXIT_ERROR
+    } else if failed > 0 {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn letters(v: &serde_json::Value, key: &str) -> String {
+    match v.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn write_human_decision(
+    out: &mut impl Write,
+    style: Style,
+    item: &QueryItem,
+    verdict: &str,
+    d: &serde_json::Value,
+    pass: Option<bool>,
+    where_: &str,
+) -> Result<(), CliError> {
+    let tag = match verdict {
+        "allow" => style.green("allow"),
+        "deny" => style.red("deny "),
+        other => style.yellow(other),
+    };
+    let exp = match (pass, &item.expect) {
+        (Some(true), _) => format!("{} ", style.green("ok  ")),
+        (Some(false), Some(e)) => format!("{} (expected {e}) ", style.red("FAIL")),
+        _ => String::new(),
+    };
+    writeln!(out, "{exp}{tag} {where_}{}", style.bold(&item.text))?;
+    let mut perms = Vec::new();
+    for (k, label) in [
+        ("allowed", "allowed"),
+        ("denied", "denied"),
+        ("audit", "audited"),
+        ("quiet", "quiet"),
+    ] {
+        let l = letters(d, k);
+        if !l.is_empty() && l != "\"\"" {
+            perms.push(format!("{label} {l}"));
+        }
+    }
+    if !perms.is_empty() {
+        writeln!(out, "      {}", style.dim(&perms.join(", ")))?;
+    }
+    if let Some(rules) = d.get("rules").and_then(|r| r.as_array()) {
+        if rules.is_empty() {
+            writeln!(
+                out,
+                "      {}",
+                style.dim("no rule matches: denied by default")
+            )?;
+        }
+        for r in rules {
+            let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            let n = |k: &str| r.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+            let implicit = r.get("implicit").and_then(|v| v.as_bool()).unwrap_or(false);
+            writeln!(
+                out,
+                "      {} {}  {}{}",
+                style.dim("by"),
+                s("text"),
+                style.dim(&format!("{}:{}:{}", s("file"), n("line"), n("column"))),
+                if implicit { " (implicit)" } else { "" }
+            )?;
+        }
+    }
+    for key in ["notes"] {
+        if let Some(notes) = d.get(key).and_then(|n| n.as_array()) {
+            for n in notes {
+                let text = n
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| n.to_string());
+                writeln!(out, "      {} {text}", style.dim("note:"))?;
+            }
+        }
+    }
+    if let Some(c) = d.get("complain_note").and_then(|c| c.as_str()) {
+        writeln!(out, "      {} {c}", style.dim("note:"))?;
+    }
+    Ok(())
+}
+
+/// Writes a file atomically: a temporary file in the same directory, fsync, rename.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{base}.armorlab-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let _ = f.set_permissions(meta.permissions());
+        }
+        f.write_all(contents)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // The rename is durable only once the directory is synced.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `armorlab fmt`.
+pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, CliError> {
+    let style = Style::stderr(color);
+    let mut code = EXIT_OK;
+    let mut out = std::io::stdout().lock();
+    for path in files {
+        let stdin = path == Path::new("-");
+        let text = if stdin {
+            let mut s = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+                crate::report::print_error(style, &format!("cannot read stdin: {e}"), None);
+                code = EXIT_ERROR;
+                continue;
+            }
+            s
+        } else {
+            match read_input(path) {
+                Ok(t) => t,
+                Err(CliError::Fatal { message, help }) => {
+                    crate::report::print_error(style, &message, help.as_deref());
+                    code = EXIT_ERROR;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let name = if stdin {
+            "<stdin>".to_owned()
+        } else {
+            display_name(path)
+        };
+        let formatted = match engine::format(&text).map_err(unavailable)? {
+            Ok(f) => f,
+            Err(diags) => {
+                let mut sources = SourceMap::new();
+                sources.add(SourceFile::new(name.clone(), text.clone()));
+                for d in diags {
+                    print_diagnostic(style, &sources, &d.with_position(&sources));
+                }
+                eprintln!(
+                    "{}: `{name}` was not formatted: it has errors",
+                    style.red("error")
+                );
+                code = code.max(EXIT_PROBLEMS);
+                continue;
+            }
+        };
+        if stdin {
+            if check {
+                if formatted != text {
+                    eprintln!("{name} is not formatted");
+                    code = code.max(EXIT_PROBLEMS);
+                }
+            } else {
+                out.write_all(formatted.as_bytes())?;
+            }
+            continue;
+        }
+        if formatted == text {
+            continue;
+        }
+        if check {
+            writeln!(out, "{name}")?;
+            eprintln!("{}: `{name}` is not formatted", style.yellow("warning"));
+            code = code.max(EXIT_PROBLEMS);
+        } else if let Err(e) = write_atomic(path, formatted.as_bytes()) {
+            crate::report::print_error(style, &format!("cannot write `{name}`: {e}"), None);
+            code = EXIT_ERROR;
+        } else {
+            eprintln!("formatted {name}");
+        }
+    }
+    Ok(code)
+}
+
+/// `armorlab export`.
+#[allow(clippy::too_many_arguments)]
+pub fn export(
+    color: ColorChoice,
+    inc: &IncludeArgs,
+    file: &Path,
+    to: ExportTo,
+    profile: Option<&str>,
+    inline: bool,
+    allow_lossy: bool,
+    image: &str,
+) -> Result<u8, CliError> {
+    let style = Style::stderr(color);
+    let text = read_input(file)?;
+    let provider = FsProvider::new(&inc.include);
+    let a = engine::analyze(&display_name(file), &text, &provider).map_err(unavailable)?;
+    if report_diagnostics(style, &a) > 0 {
+        return Err(CliError::Problems(format!(
+            "`{}` has errors; nothing was exported",
+            file.display()
+        )));
+    }
+    let mut out = std::io::stdout().lock();
+    match to {
+        ExportTo::Profile => {
+            let s = armorlab_core::export::self_contained(
+                &display_name(file),
+                &text,
+                &provider,
+                inline,
+            )
+            .map_err(|e| CliError::fatal(e.to_string()))?;
+            out.write_all(s.as_bytes())?;
+        }
+        ExportTo::Docker => {
+            let p = select_profile(&a.policy, profile, file)?;
+            out.write_all(armorlab_core::export::docker_run(&p.full_name, image).as_bytes())?;
+        }
+        ExportTo::Kubernetes => {
+            let p = select_profile(&a.policy, profile, file)?;
+            out.write_all(armorlab_core::export::kubernetes(&p.full_name, image).as_bytes())?;
+        }
+        ExportTo::Spo => {
+            let p = select_profile(&a.policy, profile, file)?;
+            let e = armorlab_core::export::spo(p, &a.sources);
+            for n in &e.notes {
+                eprintln!("{}: {n}", style.blue("note"));
+            }
+            for loss in &e.losses {
+                let head = if allow_lossy {
+                    style.yellow("warning[lossy]")
+                } else {
+                    style.red("error[lossy]")
+                };
+                eprint!(
+                    "{head}: {}\n{}\n",
+                    style.bold(&format!(
+                        "`{}` cannot be expressed: {}",
+                        loss.text, loss.reason
+                    )),
+                    snippet(style, &a.sources, loss.location.file, loss.location.span)
+                );
+            }
+            if !e.losses.is_empty() && !allow_lossy {
+                crate::report::print_error(
+                    style,
+                    &format!(
+                        "{} rule(s) cannot be expressed in an AppArmorProfile; nothing was exported",
+                        e.losses.len()
+                    ),
+                    Some("pass `--allow-lossy` to export the rest anyway, or use `--to kubernetes` and load the full profile on the nodes"),
+                );
+                return Err(CliError::Problems(String::new()));
+            }
+            if !e.losses.is_empty() {
+                print_warning(
+                    style,
+                    &format!("{} rule(s) were left out of the export", e.losses.len()),
+                );
+            }
+            out.write_all(e.yaml.as_bytes())?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Finds the fragment of a share link: the part after `#`, or the whole text.
+fn fragment_of(link: &str) -> &str {
+    let link = link.trim();
+    match link.split_once('#') {
+        Some((_, frag)) => frag,
+        None => link,
+    }
+}
+
+/// A path inside `dir` for an include's path, refusing anything that would escape it.
+fn contained_path(dir: &Path, include: &str) -> Option<PathBuf> {
+    let mut out = dir.to_path_buf();
+    let mut any = false;
+    for part in include.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => {
+                out.push(p);
+                any = true;
+            }
+        }
+    }
+    any.then_some(out)
+}
+
+/// `armorlab import`.
+pub fn import(
+    source: &str,
+    output: Option<&Path>,
+    queries_out: Option<&Path>,
+    includes_out: Option<&Path>,
+) -> Result<u8, CliError> {
+    let looks_like_link = source.contains("://") || source.starts_with('#');
+    let link = if looks_like_link {
+        source.to_owned()
+    } else if Path::new(source).exists() {
+        read_input(Path::new(source))?
+    } else {
+        return Err(CliError::fatal_help(
+            format!("`{source}` is neither a share link nor a file"),
+            "pass the whole link, e.g. `'https://…/#…'` (quoted, so the shell keeps the `#`)",
+        ));
+    };
+    if link.len() > MAX_LINK_BYTES {
+        return Err(CliError::fatal(format!(
+            "the share link is too large ({} bytes; at most {MAX_LINK_BYTES})",
+            link.len()
+        )));
+    }
+    let frag = fragment_of(&link);
+    if frag.is_empty() {
+        return Err(CliError::fatal_help(
+            "the share link has no content after `#`",
+            "copy the whole link from the playground's share button",
+        ));
+    }
+    let share = engine::decode_share(frag)
+        .map_err(unavailable)?
+        .map_err(|e| CliError::fatal(format!("not a valid share link: {e}")))?;
+    if let Some(dir) = includes_out {
+        for (path, text) in &share.includes {
+            let target = contained_path(dir, path).ok_or_else(|| {
+                CliError::fatal(format!(
+                    "the link's include `{path}` would be written outside `{}`",
+                    dir.display()
+                ))
+            })?;
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    CliError::fatal(format!("cannot create `{}`: {e}", parent.display()))
+                })?;
+            }
+            write_atomic(&target, text.as_bytes()).map_err(|e| {
+                CliError::fatal(format!("cannot write `{}`: {e}", target.display()))
+            })?;
+            eprintln!("wrote include {}", target.display());
+        }
+    } else if !share.includes.is_empty() {
+        eprintln!(
+            "note: the link carries {} edited include file(s) ({}); write them with `--includes-out DIR`",
+            share.includes.len(),
+            share
+                .includes
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if let Some(q) = queries_out {
+        let mut body = String::from("# queries saved in the share link\n");
+        for line in &share.queries {
+            body.push_str(line);
+            body.push('\n');
+        }
+        write_atomic(q, body.as_bytes())
+            .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", q.display())))?;
+    }
+    match output {
+        Some(p) => write_atomic(p, share.profile.as_bytes())
+            .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", p.display())))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(share.profile.as_bytes())?,
+    }
+    Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations_are_split_off_queries() {
+        assert_eq!(
+            split_expectation("expect deny w /proc/sysrq-trigger").unwrap(),
+            (Some("deny".into()), "w /proc/sysrq-trigger".into())
+        );
+        assert_eq!(
+            split_expectation("r /expected").unwrap(),
+            (None, "r /expected".into())
+        );
+        assert_eq!(
+            split_expectation("expectx r /a").unwrap(),
+            (None, "expectx r /a".into())
+        );
+        assert!(split_expectation("expect maybe r /a").is_err());
+        assert!(split_expectation("expect allow").is_err());
+    }
+
+    #[test]
+    fn include_paths_cannot_escape_the_output_dir() {
+        let d = Path::new("/out");
+        assert_eq!(
+            contained_path(d, "/etc/apparmor.d/local/x"),
+            Some(PathBuf::from("/out/etc/apparmor.d/local/x"))
+        );
+        assert_eq!(contained_path(d, "../../etc/passwd"), None);
+        assert_eq!(contained_path(d, "/"), None);
+    }
+
+    #[test]
+    fn fragments_are_taken_after_the_hash() {
+        assert_eq!(fragment_of(" https://x/#abc \n"), "abc");
+        assert_eq!(fragment_of("abc"), "abc");
+    }
+}

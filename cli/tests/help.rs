@@ -1,0 +1,89 @@
+//! `--help` for every subcommand shows examples and the exit codes; usage errors exit 2.
+
+// Test helpers outside `#[test]` functions may unwrap too: a failure there is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+use common::*;
+
+const SUBCOMMANDS: [&str; 8] = [
+    "check", "test", "fmt", "export", "import", "load", "unload", "status",
+];
+
+#[test]
+fn every_subcommand_has_examples_and_exit_codes_in_its_help() {
+    for sub in SUBCOMMANDS {
+        let o = run(&[sub, "--help"]);
+        assert_eq!(o.code, 0, "{sub} --help: {}", o.all());
+        assert!(
+            o.stdout.contains("Examples:"),
+            "{sub} --help lacks examples:\n{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("Exit status"),
+            "{sub} --help lacks exit codes:\n{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains(&format!("armorlab {sub}")),
+            "{sub}: examples must use the subcommand"
+        );
+    }
+}
+
+#[test]
+fn top_level_help_lists_subcommands_and_exit_codes() {
+    let o = run(&["--help"]);
+    assert_eq!(o.code, 0);
+    for sub in SUBCOMMANDS {
+        assert!(o.stdout.contains(sub), "missing {sub}");
+    }
+    assert!(o.stdout.contains("0  success"));
+    assert!(o.stdout.contains("1  the check found problems"));
+    assert!(o.stdout.contains("2  usage error"));
+}
+
+#[test]
+fn hidden_test_hooks_stay_out_of_help() {
+    let o = run(&["load", "--help"]);
+    assert!(!o.stdout.contains("sysfs"), "{}", o.stdout);
+    assert!(!o.stdout.contains("euid"), "{}", o.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&[]).code, 2);
+    assert_eq!(run(&["frobnicate"]).code, 2);
+    assert_eq!(run(&["check"]).code, 2, "FILE is required");
+    let o = run(&["export", "x", "--to", "nowhere"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("nowhere"), "{}", o.stderr);
+}
+
+#[test]
+fn colour_is_off_when_output_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["check", "missing-file"], &[("NO_COLOR", "")]);
+    assert_eq!(o.code, 2);
+    assert!(
+        !o.all().contains('\x1b'),
+        "escape codes in piped output: {:?}",
+        o.all()
+    );
+    let forced = run_in(
+        dir.path(),
+        &["--color", "always", "check", "missing-file"],
+        &[],
+    );
+    assert!(
+        forced.stderr.contains("\x1b["),
+        "--color always must colour: {:?}",
+        forced.stderr
+    );
+}

@@ -1,0 +1,333 @@
+//! Many globs compiled into one automaton that reports every glob matching a path.
+
+use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::hybrid;
+use regex_automata::nfa::thompson::{self, pikevm::PikeVM, WhichCaptures, NFA};
+use regex_automata::util::pool::Pool;
+use regex_automata::util::primitives::StateID;
+use regex_automata::util::start;
+use regex_automata::{Anchored, Input, MatchKind, PatternSet};
+use regex_syntax::hir::{Hir, Look};
+
+use super::error::GlobError;
+use super::Glob;
+
+/// The most memory the compiled NFA of one glob set may use.
+pub const NFA_SIZE_LIMIT: usize = 16 << 20;
+/// The most memory a fully built DFA may use; bigger sets use a lazily built DFA instead.
+pub const DENSE_SIZE_LIMIT: usize = 2 << 20;
+/// The memory of the lazily built DFA's state cache (per thread that matches).
+pub const LAZY_CACHE_CAPACITY: usize = 2 << 20;
+
+type CacheFn = Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync>;
+
+enum Engine {
+    /// No globs: nothing matches.
+    Empty,
+    /// A DFA built completely up front (the usual case: profiles have tens of globs).
+    Dense {
+        dfa: Box<dense::DFA<Vec<u32>>>,
+        start: StateID,
+    },
+    /// A DFA built as paths are matched, within a fixed cache (for sets whose full DFA
+    /// would be too big).
+    Lazy(Box<Lazy>),
+}
+
+struct Lazy {
+    dfa: hybrid::dfa::DFA,
+    caches: Pool<hybrid::dfa::Cache, CacheFn>,
+    /// Used only if the lazy DFA reports an error, which its configuration rules out; kept
+    /// so that an unexpected error still yields the right answer rather than a wrong one.
+    pikevm: PikeVM,
+    pikevm_caches:
+        Pool<thompson::pikevm::Cache, Box<dyn Fn() -> thompson::pikevm::Cache + Send + Sync>>,
+}
+
+/// Many globs compiled into one automaton. Matching a path walks the automaton once and
+/// reports every glob that matches the whole path.
+pub struct GlobSet {
+    count: usize,
+    engine: Engine,
+}
+
+impl std::fmt::Debug for GlobSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let engine = match &self.engine {
+            Engine::Empty => "empty",
+            Engine::Dense { .. } => "dense",
+            Engine::Lazy(_) => "lazy",
+        };
+        f.debug_struct("GlobSet")
+            .field("count", &self.count)
+            .field("engine", &engine)
+            .finish()
+    }
+}
+
+fn build_error(
+    count: usize,
+    err: &dyn std::fmt::Display,
+    limit: usize,
+    is_size: bool,
+) -> GlobError {
+    if is_size {
+        GlobError::SetTooLarge { count, limit }
+    } else {
+        GlobError::Build {
+            detail: err.to_string(),
+        }
+    }
+}
+
+impl GlobSet {
+    /// Compiles the globs into one automaton. Index `i` in match results is `globs[i]`.
+    ///
+    /// Memory is bounded: the NFA may use at most [`NFA_SIZE_LIMIT`] bytes (else
+    /// [`GlobError::SetTooLarge`]); a full DFA is built when it fits in
+    /// [`DENSE_SIZE_LIMIT`], and otherwise a lazy DFA with a fixed cache is used.
+    pub fn new(globs: &[Glob]) -> Result<GlobSet, GlobError> {
+        let count = globs.len();
+        if count == 0 {
+            return Ok(GlobSet {
+                count,
+                engine: Engine::Empty,
+            });
+        }
+        // Each glob must match the whole path, so each ends with an end-of-text assertion.
+        let hirs: Vec<Hir> = globs
+            .iter()
+            .map(|g| Hir::concat(vec![g.to_hir(), Hir::look(Look::End)]))
+            .collect();
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .utf8(false)
+                    .shrink(false)
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+            )
+            .build_many_from_hir(&hirs)
+            .map_err(|e| build_error(count, &e, NFA_SIZE_LIMIT, e.size_limit().is_some()))?;
+        let dense = dense::Builder::new()
+            .configure(
+                dense::Config::new()
+                    .match_kind(MatchKind::All)
+                    .start_kind(StartKind::Anchored)
+                    .byte_classes(true)
+                    .accelerate(false)
+                    .minimize(false)
+                    .dfa_size_limit(Some(DENSE_SIZE_LIMIT))
+                    .determinize_size_limit(Some(DENSE_SIZE_LIMIT)),
+            )
+            .build_from_nfa(&nfa);
+        if let Ok(dfa) = dense {
+            let config = start::Config::new().anchored(Anchored::Yes);
+            if let Ok(start) = dfa.start_state(&config) {
+                return Ok(GlobSet {
+                    count,
+                    engine: Engine::Dense {
+                        dfa: Box::new(dfa),
+                        start,
+                    },
+                });
+            }
+        }
+        GlobSet::lazy(count, nfa)
+    }
+
+    fn lazy(count: usize, nfa: NFA) -> Result<GlobSet, GlobError> {
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .match_kind(MatchKind::All)
+                    .byte_classes(true)
+                    .cache_capacity(LAZY_CACHE_CAPACITY)
+                    .skip_cache_capacity_check(true),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| build_error(count, &e, LAZY_CACHE_CAPACITY, false))?;
+        let pikevm = PikeVM::builder()
+            .configure(PikeVM::config().match_kind(MatchKind::All))
+            .build_from_nfa(nfa)
+            .map_err(|e| build_error(count, &e, NFA_SIZE_LIMIT, false))?;
+        let for_cache = dfa.clone();
+        let caches: Pool<_, CacheFn> = Pool::new(Box::new(move || for_cache.create_cache()));
+        let for_pike = pikevm.clone();
+        let pikevm_caches: Pool<_, Box<dyn Fn() -> thompson::pikevm::Cache + Send + Sync>> =
+            Pool::new(Box::new(move || for_pike.create_cache()));
+        Ok(GlobSet {
+            count,
+            engine: Engine::Lazy(Box::new(Lazy {
+                dfa,
+                caches,
+                pikevm,
+                pikevm_caches,
+            })),
+        })
+    }
+
+    /// How many globs the set holds.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the set holds no globs.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Whether the set uses a fully built DFA (rather than a lazily built one).
+    pub fn is_fully_built(&self) -> bool {
+        matches!(self.engine, Engine::Dense { .. })
+    }
+
+    /// Clears `out` and fills it with the index of every glob that matches the whole of
+    /// `path`, in ascending order.
+    pub fn matches_into(&self, path: &str, out: &mut Vec<usize>) {
+        out.clear();
+        match &self.engine {
+            Engine::Empty => {}
+            Engine::Dense { dfa, start } => dense_matches(dfa, *start, path.as_bytes(), out),
+            Engine::Lazy(lazy) => lazy.matches(path.as_bytes(), out),
+        }
+        if out.len() > 1 {
+            out.sort_unstable();
+        }
+    }
+
+    /// Whether glob `index` matches the whole of `path` (false for an index out of range).
+    pub fn is_match(&self, index: usize, path: &str) -> bool {
+        let mut out = Vec::new();
+        self.matches_into(path, &mut out);
+        out.binary_search(&index).is_ok()
+    }
+}
+
+fn dense_matches(dfa: &dense::DFA<Vec<u32>>, start: StateID, path: &[u8], out: &mut Vec<usize>) {
+    let mut sid = start;
+    for &byte in path {
+        sid = dfa.next_state(sid, byte);
+        if dfa.is_special_state(sid) && dfa.is_dead_state(sid) {
+            return;
+        }
+    }
+    sid = dfa.next_eoi_state(sid);
+    if dfa.is_match_state(sid) {
+        for i in 0..dfa.match_len(sid) {
+            out.push(dfa.match_pattern(sid, i).as_usize());
+        }
+    }
+}
+
+impl Lazy {
+    fn matches(&self, path: &[u8], out: &mut Vec<usize>) {
+        let mut cache = self.caches.get();
+        if self.walk(&mut cache, path, out).is_err() {
+            out.clear();
+            self.pikevm_matches(path, out);
+        }
+    }
+
+    fn walk(
+        &self,
+        cache: &mut hybrid::dfa::Cache,
+        path: &[u8],
+        out: &mut Vec<usize>,
+    ) -> Result<(), ()> {
+        let dfa = &self.dfa;
+        let config = start::Config::new().anchored(Anchored::Yes);
+        let mut sid = dfa.start_state(cache, &config).map_err(|_| ())?;
+        for &byte in path {
+            sid = dfa.next_state(cache, sid, byte).map_err(|_| ())?;
+            if sid.is_tagged() {
+                if sid.is_dead() {
+                    return Ok(());
+                }
+                if sid.is_quit() || sid.is_unknown() {
+                    return Err(());
+                }
+            }
+        }
+        sid = dfa.next_eoi_state(cache, sid).map_err(|_| ())?;
+        if sid.is_match() {
+            for i in 0..dfa.match_len(cache, sid) {
+                out.push(dfa.match_pattern(cache, sid, i).as_usize());
+            }
+        }
+        Ok(())
+    }
+
+    /// Matching by NFA simulation: slower, but it cannot fail.
+    pub(crate) fn pikevm_matches(&self, path: &[u8], out: &mut Vec<usize>) {
+        let mut cache = self.pikevm_caches.get();
+        let input = Input::new(path).anchored(Anchored::Yes);
+        let mut set = PatternSet::new(self.pikevm.pattern_len());
+        self.pikevm
+            .which_overlapping_matches(&mut cache, &input, &mut set);
+        out.extend(set.iter().map(|p| p.as_usize()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glob::parse;
+
+    /// The fallback NFA simulation agrees with the lazy DFA and the full DFA.
+    #[test]
+    fn engines_agree() {
+        let globs: Vec<Glob> = [
+            "/proc/{*,**^[0-9*],sys/kernel/shm*}",
+            "/proc/**",
+            "/proc/sys/[^k]**",
+            "/**",
+            "/dir/*",
+            "/a/{b,c,}d",
+        ]
+        .iter()
+        .map(|g| parse(g).unwrap())
+        .collect();
+        let dense = GlobSet::new(&globs).unwrap();
+        assert!(dense.is_fully_built());
+        let hirs: Vec<Hir> = globs
+            .iter()
+            .map(|g| Hir::concat(vec![g.to_hir(), Hir::look(Look::End)]))
+            .collect();
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .utf8(false)
+                    .which_captures(WhichCaptures::None),
+            )
+            .build_many_from_hir(&hirs)
+            .unwrap();
+        let lazy = GlobSet::lazy(globs.len(), nfa).unwrap();
+        let Engine::Lazy(inner) = &lazy.engine else {
+            panic!("expected a lazy engine")
+        };
+        for path in [
+            "/proc/uptime",
+            "/proc/sys/kernel/core_pattern",
+            "/proc/sys/kernel/shmmax",
+            "/proc/",
+            "/dir/",
+            "/dir/x",
+            "/a/d",
+            "/a/bd",
+            "/a/cd",
+            "/a/xd",
+            "/",
+            "/proc/x^5",
+            "/proc/sys/a",
+        ] {
+            let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+            dense.matches_into(path, &mut a);
+            lazy.matches_into(path, &mut b);
+            inner.pikevm_matches(path.as_bytes(), &mut c);
+            c.sort_unstable();
+            assert_eq!(a, b, "dense vs lazy on {path}");
+            assert_eq!(a, c, "dense vs pikevm on {path}");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Proves `armorlab load/status/unload/test` on a real kernel with AppArmor, under qemu.
+#
+# Idempotent: the Debian cloud kernel is downloaded once into tests/kernel/work/ (gitignored)
+# and reused; the initramfs is rebuilt on every run (a few seconds) so it always carries the
+# current armorlab binary. Prints one PASS/FAIL line per check and ends with
+# `N passed, M failed`; exits non-zero when anything failed or the VM did not finish.
+#
+# Needs: apt-get (download only), dpkg-deb, qemu-system-x86_64, busybox (static),
+# apparmor_parser with /etc/apparmor.d, cargo.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work="$here/work"
+mkdir -p "$work"
+cd "$root"
+
+passed=0
+failed=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+  exit $?
+}
+
+# --- tools --------------------------------------------------------------------------
+for tool in qemu-system-x86_64 busybox apparmor_parser dpkg-deb cargo gzip; do
+  command -v "$tool" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin"
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    fail "tool $tool is installed (missing: apt-get install qemu-system-x86 busybox-static apparmor)"
+    finish
+  fi
+done
+busybox_bin=$(command -v busybox)
+parser_bin=$(command -v apparmor_parser)
+
+# --- kernel ---------------------------------------------------------------------------
+vmlinuz=$(ls "$work"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
+if [ -z "$vmlinuz" ]; then
+  deb=$(ls "$work"/linux-image-6.1.0-*-cloud-amd64_*.deb 2>/dev/null | sort -V | tail -1)
+  if [ -z "$deb" ]; then
+    pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' 2>/dev/null |
+      awk '{print $1}' | sort -V | tail -1)
+    if [ -z "$pkg" ]; then
+      fail "find a Debian linux-image-6.1.0-N-cloud-amd64 package (run apt-get update)"
+      finish
+    fi
+    echo "downloading $pkg"
+    (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1)
+    deb=$(ls "$work"/linux-image-6.1.0-*-cloud-amd64_*.deb 2>/dev/null | sort -V | tail -1)
+    [ -n "$deb" ] || { fail "apt-get download $pkg"; finish; }
+  fi
+  rm -rf "$work/kernel"
+  dpkg-deb -x "$deb" "$work/kernel" || { fail "extract $deb"; finish; }
+  vmlinuz=$(ls "$work"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
+fi
+[ -n "$vmlinuz" ] || { fail "kernel image in $work/kernel/boot"; finish; }
+echo "kernel: $vmlinuz"
+
+# --- armorlab -------------------------------------------------------------------------
+features=()
+if grep -q '^core-api *=' cli/Cargo.toml; then features=(--features core-api); fi
+if ! cargo build -q -p armorlab-cli "${features[@]}" 2>"$work/build.log"; then
+  cat "$work/build.log"
+  fail "cargo build -p armorlab-cli"
+  finish
+fi
+armorlab="$root/target/debug/armorlab"
+
+# --- the scenario's profiles ----------------------------------------------------------
+profile="$root/templates/docker-default.docs.apparmor"
+# A profile the kernel's parser rejects but armorlab's core accepts, so that the load
+# reaches apparmor_parser and its rollback: the first candidate that qualifies here.
+broken=""
+candidates=(
+  "  userns,"
+  "  io_uring,"
+  "  mqueue,"
+  "  priority=1 /tmp/x r,"
+  "  /usr/bin/foo ix,
+  /usr/bin/foo px,"
+  "  capability no_such_capability,"
+  "  network inet foo,"
+)
+for extra in "${candidates[@]}"; do
+  cand="$work/docker-default.broken"
+  awk -v extra="$extra" '{ lines[NR] = $0 } END {
+      for (i = NR; i > 0; i--) if (lines[i] ~ /^}/) { last = i; break }
+      for (i = 1; i <= NR; i++) { if (i == last) print extra; print lines[i] } }' \
+    "$profile" >"$cand"
+  if "$armorlab" check "$cand" >/dev/null 2>&1 &&
+    ! "$parser_bin" -Q -K -I /etc/apparmor.d "$cand" >/dev/null 2>&1; then
+    broken="$cand"
+    echo "rejected-by-parser profile: docker-default plus \`$(echo "$extra" | tr -s ' \n' ' ')\`"
+    break
+  fi
+done
+if [ -z "$broken" ]; then
+  fail "find a profile armorlab accepts and apparmor_parser rejects (the rollback check needs one)"
+  # Run the scenario anyway with a profile both reject, so the other checks still run.
+  broken="$work/docker-default.broken"
+  sed 's/^}$/  this is not a rule\n}/' "$profile" >"$broken"
+fi
+
+# --- initramfs ------------------------------------------------------------------------
+rootfs="$work/rootfs"
+rm -rf "$rootfs"
+mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc/apparmor,proc,sys,tmp,dev,scenario,lib64,lib/x86_64-linux-gnu}
+cp "$busybox_bin" "$rootfs/bin/busybox"
+ln -s busybox "$rootfs/bin/sh"
+cp "$parser_bin" "$rootfs/sbin/apparmor_parser"
+cp "$armorlab" "$rootfs/usr/bin/armorlab"
+for bin in "$parser_bin" "$armorlab"; do
+  ldd "$bin" | grep -o '/[^ ]*' | while read -r lib; do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+done
+mkdir -p "$rootfs/etc/apparmor.d"
+for d in tunables abstractions abi; do
+  cp -a "/etc/apparmor.d/$d" "$rootfs/etc/apparmor.d/"
+done
+: >"$rootfs/etc/apparmor/parser.conf"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+cp "$profile" "$rootfs/scenario/docker-default"
+cp "$broken" "$rootfs/scenario/docker-default.broken"
+cat >"$rootfs/scenario/queries" <<'EOF'
+# PERM PATH: opened (never written) by a process confined by docker-default.
+w /proc/sysrq-trigger
+w /proc/sys/kernel/core_pattern
+w /proc/sys/kernel/shmmax
+w /proc/sys/kernel/hostname
+w /proc/sys/vm/swappiness
+w /proc/sys/net/ipv4/ip_forward
+r /proc/sysrq-trigger
+r /proc/kcore
+r /proc/sys/kernel/core_pattern
+r /proc/1/status
+w /sys/kernel/mm/transparent_hugepage/enabled
+r /sys/kernel/security/apparmor/profiles
+r /sys/kernel/mm/transparent_hugepage/enabled
+w /sys/fs/cgroup/cgroup.procs
+r /etc/passwd
+w /tmp/armorlab-probe
+EOF
+cp "$here/init.sh" "$rootfs/init"
+chmod +x "$rootfs/init"
+(cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||
+  { fail "build the initramfs"; finish; }
+
+# --- boot -----------------------------------------------------------------------------
+console="$work/console.log"
+rm -f "$console"
+timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -display none -no-reboot \
+  -serial "file:$console" -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
+  -append "console=ttyS0 apparmor=1 security=apparmor panic=-1 loglevel=4" >/dev/null 2>&1
+rc=$?
+[ $rc -eq 0 ] || echo "qemu exited with $rc (124 means it timed out)"
+
+tr -d '\r' <"$console" >"$console.txt"
+if ! grep -q '^SCENARIO START' "$console.txt"; then
+  tail -40 "$console.txt"
+  fail "the VM booted and ran the scenario"
+  finish
+fi
+# Every line between START and DONE: checks, their output, skips.
+sed -n '/^SCENARIO START/,/^SCENARIO DONE/p' "$console.txt" | grep -v '^SCENARIO' |
+  grep -v 'audit: type=' >"$work/scenario.log"
+cat "$work/scenario.log"
+passed=$((passed + $(grep -c '^PASS ' "$work/scenario.log")))
+failed=$((failed + $(grep -c '^FAIL ' "$work/scenario.log")))
+if ! grep -q '^SCENARIO DONE' "$console.txt"; then
+  tail -20 "$console.txt"
+  fail "the scenario ran to its end"
+fi
+finish

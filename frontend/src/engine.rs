@@ -262,12 +262,36 @@ pub struct Inputs<'a> {
     pub profile: Option<&'a str>,
 }
 
+/// The Security Profiles Operator export of one profile: the YAML, and one line per rule
+/// it cannot express. `None` when the text defines no such profile.
+pub fn spo_export(inputs: &Inputs<'_>) -> Option<(String, Vec<String>)> {
+    let analysis = armorlab_core::analyze(inputs.name, inputs.text, inputs.provider);
+    let profile = match inputs.profile {
+        Some(name) => analysis.policy.find(name),
+        None => analysis.policy.profiles.first(),
+    }?;
+    let export = armorlab_core::export::spo(profile, &analysis.sources);
+    let losses = export
+        .losses
+        .iter()
+        .map(|l| {
+            let line = analysis
+                .sources
+                .get(l.location.file)
+                .map(|f| f.line_col(l.location.span.start).0)
+                .unwrap_or(0);
+            format!("line {line}: `{}`: {}", l.text, l.reason)
+        })
+        .chain(export.notes.iter().map(|n| format!("note: {n}")))
+        .collect();
+    Some((export.yaml, losses))
+}
+
 /// Analyses the texts and answers the queries.
 pub fn run(inputs: &Inputs<'_>) -> AnalysisView {
     backend::run(inputs)
 }
 
-#[cfg(feature = "engine")]
 mod backend {
     use super::*;
     use armorlab_core::{diagnostics::Severity, eval};
@@ -293,11 +317,7 @@ mod backend {
     pub(super) fn run(inputs: &Inputs<'_>) -> AnalysisView {
         let analysis = armorlab_core::analyze(inputs.name, inputs.text, inputs.provider);
         let mut view = AnalysisView {
-            diagnostics: analysis
-                .diagnostics
-                .iter()
-                .map(|d| diag(&d.clone().with_position(&analysis.sources)))
-                .collect(),
+            diagnostics: analysis.diagnostics.iter().map(diag).collect(),
             profiles: analysis
                 .policy
                 .all_profiles()
@@ -351,27 +371,6 @@ mod backend {
     }
 }
 
-#[cfg(not(feature = "engine"))]
-mod backend {
-    use super::*;
-
-    /// Without the evaluator (the core's `eval` module has not landed in this build), every
-    /// query says so plainly instead of showing a made-up verdict.
-    pub(super) fn run(inputs: &Inputs<'_>) -> AnalysisView {
-        let _ = (inputs.name, inputs.text, inputs.provider, inputs.profile);
-        AnalysisView {
-            diagnostics: Vec::new(),
-            profiles: Vec::new(),
-            evaluated: None,
-            outcomes: inputs
-                .queries
-                .iter()
-                .map(|_| Outcome::NotEvaluated("the evaluator is not part of this build".into()))
-                .collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,5 +408,53 @@ mod tests {
         assert_eq!(perm_text(&json!(["r", "w"])), "rw");
         assert_eq!(perm_text(&json!(null)), "");
         assert_eq!(perm_text(&json!({"letters": "mr"})), "mr");
+    }
+}
+
+#[cfg(test)]
+mod integration {
+    use super::*;
+    use crate::state::State;
+
+    fn verdicts(state: &State) -> Vec<(String, Option<Verdict>)> {
+        let provider = state.provider();
+        let queries = state.query_texts();
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        queries
+            .into_iter()
+            .zip(view.outcomes)
+            .map(|(q, o)| match o {
+                Outcome::Decided(d) => (q, Some(d.verdict)),
+                _ => (q, None),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn docker_default_runs_clean_through_the_bundled_library() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = state.query_texts();
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        assert_eq!(view.error_count(), 0, "{:#?}", view.diagnostics);
+        assert_eq!(view.evaluated.as_deref(), Some("docker-default"));
+        let v = verdicts(&state);
+        let get = |q: &str| v.iter().find(|(t, _)| t == q).and_then(|(_, v)| *v);
+        assert_eq!(get("w /proc/sysrq-trigger"), Some(Verdict::Deny));
+        assert_eq!(get("w /proc/sys/kernel/core_pattern"), Some(Verdict::Deny));
+        assert_eq!(get("w /proc/sys/kernel/shmmax"), Some(Verdict::Allow));
+        assert!(v.iter().all(|(_, v)| v.is_some()), "{v:?}");
     }
 }

@@ -66,7 +66,8 @@ fn download(name: &str, text: &str) {
     let run = || -> Option<()> {
         let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
         let opts = web_sys::BlobPropertyBag::new();
-        opts.set_type("text/plain;charset=utf-8");
+        // A generic type: with text/plain, Chromium appends `.txt` to the profile's file name.
+        opts.set_type("application/octet-stream");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
         let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
         let a: web_sys::HtmlAnchorElement = gloo::utils::document()
@@ -137,6 +138,7 @@ pub fn App() -> Html {
         let timer = timer.clone();
         let last_ms = last_ms.clone();
         let seq = seq.clone();
+        let provider = provider.clone();
         let key = (
             state.profile.clone(),
             state.includes_rev,
@@ -447,10 +449,19 @@ pub fn App() -> Html {
             <Includes modified={state.includes.keys().cloned().collect::<Vec<_>>()}
                       open={state.open.clone()} dispatch={dispatch.clone()} />
         },
-        Panel::Export => html! {
-            <ExportPanel profile={evaluated.clone().unwrap_or_else(|| main_name.to_owned())}
-                         file_name={main_name} on_download={on_download.clone()} />
-        },
+        Panel::Export => {
+            let spo = engine::spo_export(&engine::Inputs {
+                name: main_name,
+                text: &state.profile,
+                provider: &provider,
+                queries: &[],
+                profile: evaluated.as_deref(),
+            });
+            html! {
+                <ExportPanel profile={evaluated.clone().unwrap_or_else(|| main_name.to_owned())}
+                             file_name={main_name} on_download={on_download.clone()} {spo} />
+            }
+        }
         Panel::About => html! { <About dispatch={dispatch.clone()} /> },
     };
     let file_tab = match &state.open {

@@ -44,6 +44,9 @@ pub struct Compiler {
     pub include_dirs: Vec<PathBuf>,
     /// The feature set compiled for.
     pub features: Features,
+    /// The parser's working directory (quoted relative includes resolve against it);
+    /// `None` keeps the current one.
+    pub workdir: Option<PathBuf>,
 }
 
 impl Default for Compiler {
@@ -52,6 +55,7 @@ impl Default for Compiler {
             parser: PathBuf::from(DEFAULT_PARSER),
             include_dirs: vec![PathBuf::from("/etc/apparmor.d")],
             features: Features::DebianPinned,
+            workdir: None,
         }
     }
 }
@@ -164,6 +168,9 @@ impl Compiler {
     /// Runs the parser; a non-zero exit is an error carrying its stderr.
     fn exec(&self, input: Input<'_>, mode: Mode) -> Result<std::process::Output, OracleError> {
         let mut cmd = Command::new(&self.parser);
+        if let Some(dir) = &self.workdir {
+            cmd.current_dir(dir);
+        }
         cmd.args(self.args(mode)?);
         if let Input::Path(p) = input {
             cmd.arg(p);

@@ -178,12 +178,102 @@ where
     Ok((stats, disagreements))
 }
 
-/// Allow letters must be equal; exec, audit and quiet are compared when the other side
+/// What the kernel's behaviour lets one observe of an answer, without `l`:
+/// allowed letters, the exec transition, which allowed accesses are audited, and which
+/// denied accesses are silent. (Audit bits on denied accesses and quiet bits on allowed
+/// ones have no effect; a denial that is not quiet is always logged. `l` on a single path
+/// is only the first half of the kernel's link check, which [`compare_links`] tests on
+/// whole link pairs.)
+fn observable(a: &Answer) -> (String, Option<String>, Option<String>, Option<String>) {
+    let allow: String = a.allow.chars().filter(|&c| c != 'l').collect();
+    let keep = |set: &Option<String>, allowed: bool| {
+        set.as_ref().map(|s| {
+            s.chars()
+                .filter(|&c| c != 'l' && allow.contains(c) == allowed)
+                .collect::<String>()
+        })
+    };
+    let exec = if allow.contains('x') {
+        a.exec.clone()
+    } else {
+        None
+    };
+    let audit = keep(&a.audit, true);
+    let quiet = keep(&a.quiet, false);
+    (allow, exec, audit, quiet)
+}
+
+/// Equal observable behaviour; exec, audit and quiet are compared when the other side
 /// reports them (the oracle always does).
 fn agrees(oracle: &Answer, other: &Answer) -> bool {
+    let (oa, ox, oau, oq) = observable(oracle);
+    let (ta, tx, tau, tq) = observable(other);
     let opt = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
-    oracle.allow == other.allow
-        && (other.exec.is_none() || oracle.exec == other.exec)
-        && opt(&oracle.audit, &other.audit)
-        && opt(&oracle.quiet, &other.quiet)
+    oa == ta && opt(&ox, &tx) && opt(&oau, &tau) && opt(&oq, &tq)
+}
+
+/// A link pair on which the two sides differ.
+#[derive(Debug, Clone)]
+pub struct LinkDisagreement {
+    /// The subject label.
+    pub subject: String,
+    /// The profile asked.
+    pub profile: String,
+    /// The new link's name.
+    pub link: String,
+    /// The existing file it would point to.
+    pub target: String,
+    /// Whether the task owns the target.
+    pub owner: bool,
+    /// The oracle's decision (`Allowed` or `Denied(reason)`).
+    pub oracle: String,
+    /// Whether the other side allows it.
+    pub other_allows: bool,
+}
+
+/// Compares hard-link decisions on pairs drawn from `paths`: each sampled link name with
+/// the next path, itself and `/etc/shadow` as targets, for owned and not-owned targets.
+/// Returns (compared, agreed, disagreements).
+pub fn compare_links<F>(
+    subject: &str,
+    policy: &BinaryPolicy,
+    paths: &[String],
+    sample: usize,
+    mut other: F,
+) -> Result<(usize, usize, Vec<LinkDisagreement>), OracleError>
+where
+    F: FnMut(&str, &str, &str, bool) -> Option<bool>,
+{
+    let step = (paths.len() / sample.max(1)).max(1);
+    let (mut compared, mut agreed) = (0, 0);
+    let mut bad = Vec::new();
+    for profile in policy.profiles() {
+        let compiled = policy.profile(&profile)?;
+        for (i, link) in paths.iter().enumerate().step_by(step) {
+            let next = paths.get(i + 1).unwrap_or(link);
+            for target in [next.as_str(), link.as_str(), "/etc/shadow"] {
+                for owner in [true, false] {
+                    let o = compiled.link_allowed(link, target, owner)?;
+                    let Some(theirs) = other(&profile, link, target, owner) else {
+                        continue;
+                    };
+                    compared += 1;
+                    if (o == crate::policy::LinkDecision::Allowed) == theirs {
+                        agreed += 1;
+                    } else {
+                        bad.push(LinkDisagreement {
+                            subject: subject.to_string(),
+                            profile: profile.clone(),
+                            link: link.clone(),
+                            target: target.to_string(),
+                            owner,
+                            oracle: format!("{o:?}"),
+                            other_allows: theirs,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok((compared, agreed, bad))
 }

@@ -24,4 +24,7 @@ pub use compile::{
 pub use dfa::Dfa;
 pub use error::OracleError;
 pub use perms::{letters, ExecTarget, ExecTransition, OraclePerms};
-pub use policy::{BinaryPolicy, Capabilities, CompiledProfile, LinkDecision, ProfileMode};
+pub use policy::{
+    capability_number, BinaryPolicy, Capabilities, CompiledProfile, LinkDecision, ProfileMode,
+    CAPABILITIES,
+};

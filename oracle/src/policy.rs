@@ -9,6 +9,60 @@ use crate::stream::{self, Element, Value};
 /// The kernel's class index of file rules inside a `policydb`.
 const CLASS_FILE: u8 = 2;
 
+/// Capability names by number, as Linux numbers them (`include/uapi/linux/capability.h`)
+/// and AppArmor spells them in rules.
+pub const CAPABILITIES: [&str; 41] = [
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+];
+
+/// The number of a capability name (`sys_admin` → 21), if Linux knows it.
+pub fn capability_number(name: &str) -> Option<u32> {
+    CAPABILITIES
+        .iter()
+        .position(|&c| c == name)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
 /// A profile's mode, from the second word of its `flags` struct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileMode {
@@ -59,6 +113,8 @@ pub struct CompiledProfile {
     file: Option<Pdb>,
     policydb: Option<Pdb>,
     xmatch: Option<Pdb>,
+    /// `net_allowed_af`: per address family (allow, audit, quiet) socket-type masks.
+    net_allowed_af: Option<Vec<[u16; 3]>>,
 }
 
 /// A DFA with its start states and exec transition table (`struct aa_policydb`).
@@ -358,6 +414,35 @@ impl CompiledProfile {
         Some((pdb.dfa.accept(s), pdb.dfa.accept2(s)))
     }
 
+    /// Whether the capability named `name` is allowed; `None` for an unknown name.
+    pub fn capability_allowed_by_name(&self, name: &str) -> Option<bool> {
+        capability_number(name).map(|n| self.capability_allowed(n))
+    }
+
+    /// What the `net_allowed_af` table says about creating a socket of `family` (Linux
+    /// `AF_*` number) and `sock_type` (`SOCK_*` number): per family a mask of allowed
+    /// socket types, the encoding kernels with the `network` af_mask feature read.
+    /// `None` when the policy has no such table. This is the table's answer only: the
+    /// policydb network class (class 4, which newer kernels use for `network_v8` and for
+    /// fine-grained unix rules) is not decoded, because Debian 12's parser never writes
+    /// network rules into it and its decoding could not be checked. With Debian's pinned
+    /// feature set the parser writes neither, i.e. network rules are not enforced.
+    pub fn net_allowed_af(&self, family: u16, sock_type: u16) -> Option<bool> {
+        let table = self.net_allowed_af.as_ref()?;
+        Some(
+            table
+                .get(usize::from(family))
+                .is_some_and(|e| sock_type < 16 && e[0] & (1 << sock_type) != 0),
+        )
+    }
+
+    /// Whether the policydb mediates rule class `class` (its start transition exists).
+    pub fn policydb_mediates(&self, class: u8) -> bool {
+        self.policydb
+            .as_ref()
+            .is_some_and(|p| p.dfa.next(p.start, class) != NOMATCH)
+    }
+
     /// Whether the profile carries a file DFA.
     pub fn has_file_dfa(&self) -> bool {
         self.file.is_some()
@@ -425,12 +510,18 @@ fn load_dfa(profile: &str, which: &'static str, data: &[u8]) -> Result<Dfa, Orac
 
 fn read_xtable(profile: &str, children: &[Element]) -> Result<Vec<String>, OracleError> {
     let [Element {
-        value: Value::Array { items, .. },
+        value: Value::Array { items, count },
         ..
     }] = children
     else {
         return Err(bad(profile, "xtable is not a single array"));
     };
+    if usize::from(*count) != items.len() {
+        return Err(bad(
+            profile,
+            "xtable announces a different number of entries than it holds",
+        ));
+    }
     items
         .iter()
         .map(|it| match &it.value {
@@ -503,6 +594,7 @@ fn unpack_profile(
     let mut caps_low = Vec::new();
     let mut caps_high = Vec::new();
     let mut hats = Vec::new();
+    let mut net_allowed_af = None;
 
     for c in children.iter().skip(1) {
         let before_flags = flags.is_none();
@@ -547,6 +639,24 @@ fn unpack_profile(
             (Some(n), Value::U32(v)) if n == "path_flags" => path_flags = Some(*v),
             (None, Value::U32(v)) if !before_flags && caps_low.len() < 4 => caps_low.push(*v),
             (Some(n), Value::Struct(x)) if n == "caps64" => caps_high = u32s(x),
+            (Some(n), Value::Array { count, items }) if n == "net_allowed_af" => {
+                let words: Vec<u16> = items
+                    .iter()
+                    .filter_map(|i| match i.value {
+                        Value::U16(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect();
+                if words.len() != items.len() || words.len() != usize::from(*count) * 3 {
+                    return Err(bad(&name, "net_allowed_af is not three u16 per family"));
+                }
+                net_allowed_af = Some(
+                    words
+                        .chunks_exact(3)
+                        .filter_map(|c| <[u16; 3]>::try_from(c).ok())
+                        .collect(),
+                );
+            }
             (Some(n), Value::Struct(x)) if n == "policydb" => {
                 policydb = read_pdb(&name, "policydb", x)?.finish();
                 if policydb.is_none() {
@@ -606,6 +716,7 @@ fn unpack_profile(
         file,
         policydb,
         xmatch: xmatch.finish(),
+        net_allowed_af,
     });
     // Older streams nest hats in a `hats` list instead of flattening them.
     for h in hats {

@@ -238,3 +238,34 @@ test('narrow screens stack the editor above the queries', async ({ page }) => {
   expect(q.y).toBeGreaterThan(ed.y + ed.height - 1);
   expect(ed.width).toBeLessThanOrEqual(420);
 });
+
+test('include edits affect evaluation at once', async ({ page }) => {
+  await openFresh(page);
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+  await page.getByRole('tab', { name: 'Includes' }).click();
+  await page.locator('.includes .filter').fill('tunables/proc');
+  await page.locator('.includes .file', { hasText: /^tunables\/proc$/ }).click();
+  const original = await editorText(page);
+  expect(original).toContain('@{PROC}=/proc/');
+  // Point @{PROC} elsewhere: the profile's /proc deny rules no longer cover /proc.
+  await setEditorText(page, original.replace('@{PROC}=/proc/', '@{PROC}=/elsewhere/'));
+  await page.getByRole('tab', { name: 'Queries' }).click();
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'allow');
+  // A new include file, included from the profile, takes part too.
+  await page.getByRole('tab', { name: 'Includes' }).click();
+  await page.locator('#new-include').fill('local/extra');
+  await page.locator('#new-include').press('Enter');
+  await expect(page.locator('.file-bar')).toContainText('/etc/apparmor.d/local/extra');
+  await setEditorText(page, 'deny capability sys_admin,\n');
+  await page.locator('.file-bar button.link').click();
+  await setEditorText(page, DOCKER_DEFAULT.replace('  #include <abstractions/base>\n',
+    '  #include <abstractions/base>\n  include <local/extra>\n'));
+  await page.getByRole('tab', { name: 'Queries' }).click();
+  await expectVerdict(page, 'capability sys_admin', 'deny');
+});
+
+test('an oversized share link is refused with a message', async ({ page }) => {
+  await openFresh(page, '#s=1.' + 'A'.repeat(600 * 1024));
+  await expect(page.locator('.banner')).toContainText('too long');
+  await expectVerdict(page, 'w /proc/sysrq-trigger', 'deny');
+});

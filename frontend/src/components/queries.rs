@@ -180,8 +180,12 @@ pub fn Row(props: &RowProps) -> Html {
                 };
                 html! {
                     <li class={classes!("rule", r.effect.clone())}>
-                        <button type="button" class="jump" {onclick}
-                                title="show this rule in the editor">{ place }</button>
+                        if r.implicit {
+                            <span class="jump implicit" title="added by apparmor_parser itself">{ "implicit" }</span>
+                        } else {
+                            <button type="button" class="jump" {onclick}
+                                    title="show this rule in the editor">{ place }</button>
+                        }
                         <code>{ r.text.clone() }</code>
                         if !r.perms.is_empty() { <span class="perms">{ r.perms.clone() }</span> }
                     </li>

@@ -245,6 +245,12 @@ test('narrow screens stack the editor above the queries', async ({ page }) => {
   const q = await page.locator('.queries').boundingBox();
   expect(q.y).toBeGreaterThan(ed.y + ed.height - 1);
   expect(ed.width).toBeLessThanOrEqual(420);
+  // Nothing sticks out sideways: the buttons of the forms stay on screen.
+  for (const b of await page.locator('.queries form button').all()) {
+    const box = await b.boundingBox();
+    expect(box.x + box.width).toBeLessThanOrEqual(420);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
 });
 
 test('include edits affect evaluation at once', async ({ page }) => {

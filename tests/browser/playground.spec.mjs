@@ -300,3 +300,23 @@ test('autosave restores the work after a reload', async ({ page }) => {
   expect(await editorText(page)).toBe(text);
   await expect(row(page, 'r /etc/hostname')).toHaveCount(1);
 });
+
+test('a rule from an include opens that include at the rule', async ({ page }) => {
+  await openFresh(page);
+  // The empty template has no `file,` rule: only abstractions/base allows mapping libc.
+  await page.locator('#template-select').selectOption('empty');
+  await expect.poll(() => editorText(page)).toContain('profile my-profile');
+  await page.locator('#add-query').fill('m /usr/lib/x86_64-linux-gnu/libc.so.6');
+  await page.locator('#add-query').press('Enter');
+  const r = row(page, 'm /usr/lib/x86_64-linux-gnu/libc.so.6');
+  await expect(r).toHaveAttribute('data-verdict', 'allow');
+  await r.getByRole('button', { name: 'why' }).click();
+  const jump = r.locator('.why .rule .jump', { hasText: 'abstractions/base:' }).first();
+  await expect(jump).toBeVisible();
+  await jump.click();
+  await expect(page.locator('.file-bar')).toContainText('/etc/apparmor.d/abstractions/base');
+  const selected = await page.locator('#editor').evaluate(
+    (ta) => ta.value.slice(ta.selectionStart, ta.selectionEnd));
+  expect(selected).toMatch(/\.so\*\s+mr$/);
+  await expect(page.locator('#editor')).toHaveAttribute('aria-label', 'include file /etc/apparmor.d/abstractions/base');
+});

@@ -198,7 +198,8 @@ test('an embed URL renders rows with data-verdict', async ({ page }) => {
 
 test('the embed button makes an iframe snippet that renders the same rows', async ({ page }) => {
   await openFresh(page);
-  await page.keyboard.press('Control+Shift+S');
+  await page.locator('#embed-btn').click();
+  await expect(page.locator('#embed-code')).toBeFocused();
   const snippet = await page.locator('#embed-code').inputValue();
   const src = snippet.match(/src="([^"]+)"/)[1].replace(/&quot;/g, '"');
   expect(src).toContain('#embed&template=docker-default');
@@ -231,6 +232,10 @@ test('keyboard: help overlay, panels, accessible labels', async ({ page }) => {
   await expect(page.locator('.about')).toContainText('containerd-default');
   await page.keyboard.press('Control+Enter');
   await expect(page.locator('#add-query')).toBeFocused();
+  await page.keyboard.press('Control+Shift+S');
+  await expect(page.locator('#share-link')).toHaveValue(/#s=1\./);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
   // Every form control has an accessible name.
   const unnamed = await page.locator('input, textarea, select, button').evaluateAll((els) =>
     els.filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.textContent.trim()

@@ -495,6 +495,26 @@ pub fn App() -> Html {
         </>
     };
     let dl = on_download.reform(|_: MouseEvent| ());
+    let on_embed = {
+        let d = dispatch.clone();
+        let open = state.share;
+        Callback::from(move |_: MouseEvent| {
+            if !open {
+                d.emit(Action::ToggleShare);
+            }
+            // The dialog renders on the next tick; then select the snippet for copying.
+            Timeout::new(0, || {
+                if let Some(el) = gloo::utils::document()
+                    .get_element_by_id("embed-code")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                {
+                    let _ = el.focus();
+                    el.select();
+                }
+            })
+            .forget();
+        })
+    };
 
     html! {
         <div class="app" data-analysis-ms={root_attrs.0} data-analysis-seq={root_attrs.1}>
@@ -509,6 +529,7 @@ pub fn App() -> Html {
                 { for profile_select }
                 <div class="actions">
                     <button type="button" id="share-btn" onclick={toggle_share} title="Ctrl+Shift+S">{ "Share" }</button>
+                    <button type="button" id="embed-btn" onclick={on_embed} title="an <iframe> for documentation">{ "Embed" }</button>
                     <button type="button" id="download-btn" onclick={dl} title="Ctrl+S">{ "Download" }</button>
                     <button type="button" id="help-btn" onclick={toggle_help} aria-label="keyboard shortcuts" title="? or F1">{ "?" }</button>
                 </div>

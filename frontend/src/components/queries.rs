@@ -226,7 +226,7 @@ pub fn Row(props: &RowProps) -> Html {
         <li class="q-row" data-query={props.row.text.clone()}
             data-verdict={verdict.map(|v| AttrValue::from(v.as_str()))}>
             <div class="q-main">
-                <span class={badge_class} role="status">{ badge }</span>
+                <span class={badge_class} aria-label={format!("verdict: {badge}")}>{ badge }</span>
                 if props.compact {
                     <code class="q-text">{ props.row.text.clone() }</code>
                 } else {

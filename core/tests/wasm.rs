@@ -43,10 +43,16 @@ fn verdict(text: &str, query: &str) -> Verdict {
 #[test]
 fn docs_docker_default_decides_as_the_kernel_in_wasm() {
     assert_eq!(verdict(DOCS, "w /proc/sysrq-trigger"), Verdict::Deny);
-    assert_eq!(verdict(DOCS, "w /proc/sys/kernel/core_pattern"), Verdict::Allow);
+    assert_eq!(
+        verdict(DOCS, "w /proc/sys/kernel/core_pattern"),
+        Verdict::Allow
+    );
     assert_eq!(verdict(DOCS, "w /proc/sys/kernel/shmmax"), Verdict::Deny);
     assert_eq!(verdict(DOCS, "w /proc/uptime"), Verdict::Deny);
-    assert_eq!(verdict(DOCS, "w /sys/fs/cgroup/cgroup.procs"), Verdict::Allow);
+    assert_eq!(
+        verdict(DOCS, "w /sys/fs/cgroup/cgroup.procs"),
+        Verdict::Allow
+    );
     assert_eq!(verdict(DOCS, "r /proc/kcore"), Verdict::Deny);
 }
 
@@ -62,7 +68,11 @@ fn an_edit_changes_the_verdict_in_wasm() {
 
 #[test]
 fn broken_input_gives_diagnostics_not_a_crash_in_wasm() {
-    let analysis = analyze("broken", "profile x {\n  /etc/passwd rw\n  deny /{a,b\n", &provider());
+    let analysis = analyze(
+        "broken",
+        "profile x {\n  /etc/passwd rw\n  deny /{a,b\n",
+        &provider(),
+    );
     assert!(analysis.has_errors());
     assert!(analysis.diagnostics.iter().all(|d| d.line >= 1));
 }

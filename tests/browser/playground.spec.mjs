@@ -325,3 +325,29 @@ test('a rule from an include opens that include at the rule', async ({ page }) =
   expect(selected).toMatch(/\.so\*\s+mr$/);
   await expect(page.locator('#editor')).toHaveAttribute('aria-label', 'include file /etc/apparmor.d/abstractions/base');
 });
+
+test('profile text is never rendered as HTML, and the CSP forbids inline scripts', async ({ page }) => {
+  await openFresh(page);
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  // Markup in the profile (and in the diagnostics that quote it) stays text.
+  const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>\n' + DOCKER_DEFAULT
+    .replace('  capability,\n', '  capability,\n  <script>window.__pwned=2</script>,\n');
+  await setEditorText(page, hostile);
+  await expect(page.locator('.diag.error').first()).toBeVisible();
+  await expect(page.locator('.app img, .app b, .app script')).toHaveCount(0);
+  await expect(page.locator('pre.hl')).toContainText('<img src=x onerror="window.__pwned=1"><b>bold</b>');
+  expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+  // An inline script is refused by the policy.
+  const inlineRan = await page.evaluate(() => new Promise((resolve) => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inline = true';
+    document.head.append(s);
+    setTimeout(() => resolve(window.__inline === true), 50);
+  }));
+  expect(inlineRan).toBe(false);
+  // The refused script logs a CSP violation: expected here, not an app error.
+  await page.waitForTimeout(100);
+  errors.splice(0, errors.length, ...errors.filter((e) => !/Content Security Policy/i.test(e)));
+});

@@ -40,6 +40,12 @@ test('loads with docker-default and the correct default verdicts', async ({ page
   await expectVerdict(page, 'r /sys/firmware/efi/efivars/Boot0000', 'deny');
   await expectVerdict(page, 'capability sys_admin', 'allow');
   await expectVerdict(page, 'mount /dev/sda1 -> /mnt', 'deny');
+  // AF_ALG sockets are refused since moby/profiles v0.2.1; the host may signal containers,
+  // containers may not signal or trace the host.
+  await expectVerdict(page, 'network alg seqpacket', 'deny');
+  await expectVerdict(page, 'signal receive set=kill peer=unconfined', 'allow');
+  await expectVerdict(page, 'signal send set=kill peer=unconfined', 'deny');
+  await expectVerdict(page, 'ptrace trace peer=unconfined', 'deny');
   // Every row carries a verdict, and the profile has no errors.
   const rows = page.locator('.q-row');
   const n = await rows.count();

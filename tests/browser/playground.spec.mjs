@@ -357,3 +357,21 @@ test('profile text is never rendered as HTML, and the CSP forbids inline scripts
   await page.waitForTimeout(100);
   errors.splice(0, errors.length, ...errors.filter((e) => !/Content Security Policy/i.test(e)));
 });
+
+test('a file with several profiles lets the user choose which one answers', async ({ page }) => {
+  await openFresh(page);
+  await setEditorText(page, [
+    'profile first {',
+    '  capability sys_admin,',
+    '}',
+    'profile second {',
+    '  deny capability sys_admin,',
+    '}',
+    '',
+  ].join('\n'));
+  await expect(page.locator('#profile-select')).toHaveValue('first');
+  await expectVerdict(page, 'capability sys_admin', 'allow');
+  await page.locator('#profile-select').selectOption('second');
+  await expectVerdict(page, 'capability sys_admin', 'deny');
+  await expect(page.locator('.evaluated')).toContainText('second');
+});

@@ -44,7 +44,9 @@ use crate::source::{
 use crate::syntax::{self, AssignOp, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
 use vars::{ExpandError, VarValue, Vars};
 
-/// apparmor_parser's limit on how deeply includes may nest.
+/// How deeply includes may nest. apparmor_parser has no documented limit (its include
+/// cache already breaks cycles); this bound keeps hostile include chains from exhausting
+/// the stack.
 pub const MAX_INCLUDE_DEPTH: usize = 100;
 
 /// Files larger than this are refused rather than parsed (bounded memory).

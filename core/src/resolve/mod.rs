@@ -759,7 +759,7 @@ impl Resolver<'_> {
     fn flags(&mut self, vals: &[&Token], ctx: &Ctx, out: &mut Vec<String>) {
         let mut i = 0;
         while let Some(t) = vals.get(i) {
-            let name = t.text.to_ascii_lowercase();
+            let name = t.text.clone();
             i += 1;
             if vals.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                 let v = vals.get(i + 1).map(|t| t.text.clone()).unwrap_or_default();

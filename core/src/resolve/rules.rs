@@ -141,7 +141,7 @@ fn capability(r: &mut Resolver, toks: &[Token], ctx: &Ctx) -> Option<RuleKind> {
     let mut names = Vec::new();
     let mut ok = true;
     for t in toks {
-        let n = t.text.to_ascii_lowercase();
+        let n = t.text.clone();
         if t.kind != TokenKind::Word || !tables::CAPABILITIES.contains(&n.as_str()) {
             let msg = format!("unknown capability `{}`", t.text);
             r.err_help(
@@ -285,7 +285,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
     while let Some(t) = toks.get(i) {
         // `key=value`, `key=(a b)`, `peer=(k=v ...)`.
         if t.kind == TokenKind::Word && toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Eq) {
-            let key = t.text.to_ascii_lowercase();
+            let key = t.text.clone();
             i += 2;
             if !class.conds().contains(&key.as_str()) {
                 let msg = format!("unknown condition `{key}` in a {cname} rule");
@@ -310,7 +310,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                         i += 1;
                         break;
                     }
-                    let mut pk = k.text.to_ascii_lowercase();
+                    let mut pk = k.text.clone();
                     if class == Class::Network && pk == "label:" {
                         // `peer=(label:=NAME)` sets the label on sent packets (AppArmor 5).
                         pk = "label".into();
@@ -421,7 +421,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                 if x.kind == TokenKind::RParen {
                     break;
                 }
-                let w = x.text.to_ascii_lowercase();
+                let w = x.text.clone();
                 if x.kind != TokenKind::Word || !class.access().contains(&w.as_str()) {
                     let msg = format!("unknown {cname} access `{}`", x.text);
                     r.err(ctx, "unknown-access", msg, x.span);
@@ -432,7 +432,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             }
             continue;
         }
-        let w = t.text.to_ascii_lowercase();
+        let w = t.text.clone();
         if t.kind == TokenKind::Word
             && class.access().contains(&w.as_str())
             && a.words.is_empty()
@@ -503,7 +503,7 @@ fn class_checks(r: &mut Resolver, ctx: &Ctx, class: Class, a: &AccessRule, toks:
                 return false;
             }
             if class == Class::Network {
-                let fam = a.words.first().map(|w| w.to_ascii_lowercase());
+                let fam = a.words.first().cloned();
                 let inet = match fam.as_deref() {
                     Some(f) if tables::NETWORK_FAMILIES.contains(&f) => f == "inet" || f == "inet6",
                     _ => true,
@@ -658,7 +658,7 @@ fn network(r: &mut Resolver, toks: &[Token], span: Span, ctx: &Ctx) -> Option<Ru
     let mut family = None;
     let mut ty = None;
     for (n, w) in a.words.iter().enumerate() {
-        let lw = w.to_ascii_lowercase();
+        let lw = w.clone();
         let tok_span = toks
             .iter()
             .find(|t| t.text == *w)
@@ -707,7 +707,7 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
             && (toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Eq)
                 || toks.get(i + 1).is_some_and(|n| n.is_word("in")))
         {
-            let key = t.text.to_ascii_lowercase();
+            let key = t.text.clone();
             let is_in = toks.get(i + 1).is_some_and(|n| n.is_word("in"));
             i += 2;
             let valid = match kind {
@@ -933,7 +933,7 @@ fn rlimit(r: &mut Resolver, toks: &[Token], span: Span, ctx: &Ctx) -> Option<Rul
         );
         return None;
     }
-    let n = name.text.to_ascii_lowercase();
+    let n = name.text.clone();
     if !tables::RLIMITS.contains(&n.as_str()) {
         let msg = format!("unknown rlimit `{}`", name.text);
         r.err(ctx, "unknown-rlimit", msg, name.span);
@@ -1204,17 +1204,8 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             }
         }
         (Some(mut e), Some(t)) => {
-            if matches!(e.kind, ExecKind::Inherit | ExecKind::Unconfined) {
-                let msg = format!("`{}` does not take a target", mode.text);
-                r.err_help(
-                    ctx,
-                    "invalid-exec-target",
-                    msg,
-                    mode.span,
-                    "only `px` and `cx` modes transition to a named profile",
-                );
-                return Vec::new();
-            }
+            // apparmor_parser accepts a target on `ix` and `ux` too (it has no effect
+            // there); keep it as written.
             e.target = Some(t);
             out.push(RuleKind::File(FileRule {
                 path: Some(path_text),

@@ -516,3 +516,140 @@ fn single_rules_agree_with_installed_apparmor_parser() {
     }
     assert!(disagree.is_empty(), "{} disagreements", disagree.len());
 }
+
+/// Small whole files (preamble, headers, blocks, includes, variables), accepted or
+/// rejected as the installed apparmor_parser does.
+#[test]
+fn small_files_agree_with_installed_apparmor_parser() {
+    let parser = Path::new("/usr/sbin/apparmor_parser");
+    if !parser.exists() || !Path::new("/etc/apparmor.d/tunables/global").exists() {
+        println!("apparmor_parser or /etc/apparmor.d absent: skipping");
+        return;
+    }
+    // Where we knowingly differ from 3.0.8, and why.
+    const KNOWN: &[(&str, &str)] = &[];
+    let files = [
+        "profile t flags=(COMPLAIN) { }",
+        "profile t flags=(complain,audit) { }",
+        "profile t flags=(complain enforce) { }",
+        "profile t flags=(complain) flags=(audit) { }",
+        "profile t xattrs=(a=b) { }",
+        "profile t /a xattrs=(a=b) flags=(complain) { }",
+        "profile t { ^h { } ^h { } }",
+        "profile t { hat h { } }",
+        "hat h { }",
+        "^h { }",
+        "profile t { profile c { } }",
+        "profile t { profile c { profile d { } } }",
+        "/usr/bin/t { }",
+        "/usr/bin/t { } /usr/bin/t { }",
+        "profile t { } profile t { }",
+        "profile t//x { }",
+        "profile :ns:t { }",
+        ":ns:t { }",
+        "profile t /usr/bin/{a,b} { }",
+        "profile t @{x} { }",
+        "@{x}=/a\nprofile t @{x} { }",
+        "@{x}=/a /b\nprofile t { @{x}/c r, }",
+        "@{x}=/a\n@{x}+=/b\nprofile t { @{x} r, }",
+        "@{x}+=/b\nprofile t { @{x} r, }",
+        "@{x}=/a\n@{x}=/b\nprofile t { }",
+        "@{x}=\nprofile t { }",
+        "@{x}=/a,\nprofile t { }",
+        "@{x}=\"/a b\"\nprofile t { @{x} r, }",
+        "profile t { @{x}=/a\n }",
+        "alias /a/ -> /b/,\nprofile t { /a/x r, }",
+        "alias /a/ -> /b/\nprofile t { }",
+        "profile t { alias /a/ -> /b/, }",
+        "$b=true\nprofile t { }",
+        "$b=maybe\nprofile t { }",
+        "profile t { /a r /b r, }",
+        "profile t { /a r,, }",
+        "profile t { , }",
+        "profile t { /a r, } }",
+        "profile t { /a r,",
+        "profile t { include <tunables/global> }",
+        "include <tunables/global>\nprofile t { @{HOME}/a r, }",
+        "include <nope>\nprofile t { }",
+        "include if exists <nope>\nprofile t { }",
+        "#include <tunables/global>\nprofile t { }",
+        "include \"/etc/apparmor.d/tunables/global\"\nprofile t { }",
+        "include /etc/apparmor.d/tunables/global\nprofile t { }",
+        "abi <abi/3.0>,\nprofile t { }",
+        "abi <abi/3.0>\nprofile t { }",
+        "profile t { abi <abi/3.0>, }",
+        "profile t { /a r, # c\n }",
+        "profile t { owner { /a r, } }",
+        "profile t { audit { /a r, } }",
+        "profile t { deny { /a r, } }",
+        "profile t { owner { owner /a r, } }",
+        "profile t { owner { capability, } }",
+        "profile t { /a r, deny /a r, audit /a w, }",
+        "profile t { /a px, /a ix, }",
+        "profile t { /a px, deny /a x, }",
+        "profile t { /a px, /a px, }",
+        "profile t { /a px -> b, /a px -> c, }",
+        "profile t { /a rw, /a a, }",
+        "profile t { /a w, /a a, }",
+        "profile t { \"/a b\" r, }",
+        "profile t { /a\\ b r, }",
+        "profile t { /a\"b\" r, }",
+        "profile t { r /a, }",
+        "profile t { /a r -> /b, }",
+        "profile t { deny link /a -> /b, }",
+        "profile t { audit deny capability chown, }",
+        "profile \"t t\" { }",
+        "profile t { ^\"h h\" { } }",
+        "profile t { allow { /a r, } }",
+        "profile t { audit deny { /a r, } }",
+        "profile t { other { /a r, } }",
+        "profile t { audit owner { /a r, } }",
+        "profile t { owner { owner { /a r, } } }",
+        "profile t { owner { signal, } }",
+        "profile t { owner { deny /a r, } }",
+        "^h { /a r, }",
+        "profile t { /a w -> /b, }",
+        "profile t { /a rw -> /b, }",
+        "profile t { /b ix, ^h { /b px, } }",
+        "profile t { owner /a px, /a ix, }",
+    ];
+    let provider = FsProvider::new(["/etc/apparmor.d".into()], "/".into());
+    let dir = std::env::temp_dir().join(format!("armorlab-small-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut disagree = Vec::new();
+    for (i, text) in files.iter().enumerate() {
+        let f = dir.join(format!("f{i}.sd"));
+        std::fs::write(&f, text).unwrap();
+        let theirs = std::process::Command::new(parser)
+            .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
+            .arg(&f)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let a = analyze("t", text, &provider);
+        let ours = !a.has_errors();
+        let known = KNOWN.iter().find(|(t, _)| t == text);
+        match (ours == theirs, known) {
+            (true, None) => {}
+            (false, Some((_, why))) => println!("expected difference: {text:?} ({why})"),
+            (true, Some(_)) => {
+                disagree.push(format!("{text:?}: listed as a difference but agrees"))
+            }
+            (false, None) => disagree.push(format!(
+                "{text:?}: apparmor_parser {}, armorlab {} {:?}",
+                if theirs { "accepts" } else { "rejects" },
+                if ours { "accepts" } else { "rejects" },
+                a.diagnostics
+                    .iter()
+                    .map(|d| d.message.clone())
+                    .collect::<Vec<_>>()
+            )),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for d in &disagree {
+        println!("{d}");
+    }
+    assert!(disagree.is_empty(), "{} disagreements", disagree.len());
+}

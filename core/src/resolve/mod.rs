@@ -475,6 +475,16 @@ impl Resolver<'_> {
                 );
                 return;
             };
+            if quals.effect == crate::model::Effect::Deny {
+                self.err_help(
+                    ctx,
+                    "syntax-error",
+                    "`deny` cannot qualify a block",
+                    b.header_span,
+                    "write `deny` on each rule inside",
+                );
+                return;
+            }
             let Some(merged) = merge_quals(ctx.quals, quals) else {
                 self.err(
                     ctx,
@@ -565,15 +575,8 @@ impl Resolver<'_> {
             );
             return None;
         }
-        if is_hat && !in_profile {
-            self.err(
-                ctx,
-                "syntax-error",
-                "a hat must be inside a profile",
-                b.header_span,
-            );
-            return None;
-        }
+        // A hat outside any profile is loaded by apparmor_parser as a profile of that
+        // name; it keeps its hat flag here.
         let _ = parent_is_hat;
         let Some(name_tok) = toks.get(i).filter(|t| t.is_value()) else {
             self.err(ctx, "syntax-error", "missing profile name", b.header_span);
@@ -633,6 +636,7 @@ impl Resolver<'_> {
         }
         let mut attachment = None;
         let mut flags = Vec::new();
+        let mut seen_flags = false;
         let mut xattrs = Vec::new();
         while let Some(t) = toks.get(i) {
             if t.is_word("+") && toks.get(i + 1).is_some_and(|t| t.is_word("identities")) {
@@ -667,6 +671,16 @@ impl Resolver<'_> {
             }
             if t.is_word("flags") || t.is_word("xattrs") || t.kind == TokenKind::LParen {
                 let is_flags = t.text != "xattrs";
+                if is_flags && seen_flags {
+                    self.err(
+                        ctx,
+                        "syntax-error",
+                        "flags are given more than once",
+                        t.span,
+                    );
+                    return None;
+                }
+                seen_flags |= is_flags;
                 if !is_flags && (is_hat || !flags.is_empty()) {
                     let msg = if is_hat {
                         "hats cannot have xattrs"
@@ -1038,7 +1052,17 @@ impl Resolver<'_> {
             );
             return;
         };
-        let Some(q) = merge_quals(ctx.quals, quals) else {
+        // `owner` inherited from an `owner { ... }` block only concerns the file rules
+        // inside it; other classes ignore it (written on the rule itself it is an error).
+        let mut inherited = ctx.quals;
+        if quals.owner == Owner::Any
+            && !rest
+                .first()
+                .is_some_and(|t| t.kind != TokenKind::Word || rules::owner_applies(&t.text))
+        {
+            inherited.owner = Owner::Any;
+        }
+        let Some(q) = merge_quals(inherited, quals) else {
             self.err(
                 ctx,
                 "conflicting-qualifiers",

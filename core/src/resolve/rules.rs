@@ -4,7 +4,7 @@
 use super::{tables, Ctx, Resolver};
 use crate::model::{
     AccessRule, ChangeProfileRule, Cond, Effect, ExecKind, ExecMode, FilePerms, FileRule, LinkRule,
-    MountRule, Qualifiers, Rule, RuleKind,
+    MountRule, Owner, Qualifiers, Rule, RuleKind,
 };
 use crate::source::Span;
 use crate::syntax::{Token, TokenKind};
@@ -27,7 +27,7 @@ pub(super) fn interpret(
     } else {
         ""
     };
-    let owner_ok = matches!(kw, "link" | "file") || !KEYWORDS.contains(&kw);
+    let owner_ok = owner_applies(kw);
     if q.owner != crate::model::Owner::Any && !owner_ok {
         let msg = format!("`owner` and `other` apply only to file rules, not to `{kw}`");
         r.err_help(
@@ -123,6 +123,12 @@ const KEYWORDS: &[&str] = &[
     "link",
     "file",
 ];
+
+/// Whether `owner`/`other` may qualify a rule starting with this word (file and link
+/// rules only).
+pub(super) fn owner_applies(kw: &str) -> bool {
+    matches!(kw, "link" | "file") || !KEYWORDS.contains(&kw)
+}
 
 fn bad(r: &mut Resolver, ctx: &Ctx, toks: &[Token], msg: &str) -> Option<RuleKind> {
     let span = span_of(toks);
@@ -1228,14 +1234,13 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
                 }));
             }
         }
-        (_, Some(_)) => {
-            r.err_help(
-                ctx,
-                "invalid-exec-target",
-                "`->` needs an exec mode such as `px` or `cx`, or the link permission `l`",
-                mode.span,
-                "remove the target or use `px -> PROFILE`",
-            );
+        (e, Some(_)) => {
+            // apparmor_parser accepts a target on plain permissions and ignores it.
+            out.push(RuleKind::File(FileRule {
+                path: Some(path_text),
+                perms,
+                exec: e,
+            }));
         }
         (e, None) => out.push(RuleKind::File(FileRule {
             path: Some(path_text),
@@ -1479,7 +1484,7 @@ pub(super) fn string_fields<'a>(k: &'a mut RuleKind, out: &mut Vec<&'a mut Strin
 /// Checks across a profile's rules: the same path with different exec modes, globs with
 /// braces nested too deeply.
 pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
-    let mut seen: std::collections::HashMap<&str, &Rule> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<&str, Vec<&Rule>> = std::collections::HashMap::new();
     let mut onexec: Vec<(&ChangeProfileRule, &Rule)> = Vec::new();
     for rule in rules {
         if let RuleKind::ChangeProfile(c) = &rule.kind {
@@ -1508,36 +1513,45 @@ pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
             let (Some(p), Some(e)) = (&f.path, &f.exec) else {
                 continue;
             };
-            if let Some(prev) = seen.get(p.as_str()) {
-                if let RuleKind::File(pf) = &prev.kind {
-                    if let Some(pe) = &pf.exec {
-                        let same_owner = prev.qualifiers.owner == rule.qualifiers.owner;
-                        if same_owner
-                            && (pe.kind != e.kind
-                                || pe.scrub != e.scrub
-                                || pe.fallback != e.fallback
-                                || pe.target != e.target)
-                        {
-                            let msg = format!(
-                                "conflicting exec modes for `{p}`: `{}` and `{}`",
-                                pe.letters(),
-                                e.letters()
-                            );
-                            let mut d = crate::diagnostics::Diagnostic::error(
-                                "conflicting-exec-modes",
-                                msg,
-                                rule.location.file,
-                                rule.location.span,
-                            )
-                            .with_help("give each path a single exec mode");
-                            d.included_from = rule.included_from.clone();
-                            r.diags.push(d);
-                        }
+            // An `owner` rule and an `other` rule never apply to the same access; a rule
+            // with neither overlaps both.
+            let own = rule.qualifiers.owner;
+            let conflict = seen
+                .get(p.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|prev| {
+                    own == Owner::Any
+                        || prev.qualifiers.owner == Owner::Any
+                        || prev.qualifiers.owner == own
+                })
+                .find_map(|prev| match &prev.kind {
+                    RuleKind::File(FileRule { exec: Some(pe), .. })
+                        if pe.kind != e.kind
+                            || pe.scrub != e.scrub
+                            || pe.fallback != e.fallback
+                            || pe.target != e.target =>
+                    {
+                        Some(pe.letters())
                     }
-                }
-            } else {
-                seen.insert(p.as_str(), rule);
+                    _ => None,
+                });
+            if let Some(prev_letters) = conflict {
+                let msg = format!(
+                    "conflicting exec modes for `{p}`: `{prev_letters}` and `{}`",
+                    e.letters()
+                );
+                let mut d = crate::diagnostics::Diagnostic::error(
+                    "conflicting-exec-modes",
+                    msg,
+                    rule.location.file,
+                    rule.location.span,
+                )
+                .with_help("give each path a single exec mode");
+                d.included_from = rule.included_from.clone();
+                r.diags.push(d);
             }
+            seen.entry(p.as_str()).or_default().push(rule);
         }
     }
 }

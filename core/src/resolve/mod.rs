@@ -254,6 +254,15 @@ impl Resolver<'_> {
                         }
                     }
                 }
+                Item::If(i) if matches!(scope, Scope::Top(_)) => {
+                    self.err_help(
+                        ctx,
+                        "syntax-error",
+                        "conditionals are only allowed inside a profile",
+                        i.span,
+                        "move the `if` inside the profile",
+                    );
+                }
                 Item::If(i) => self.if_item(i, ctx, scope),
                 Item::Block(b) => self.block(b, ctx, scope),
                 Item::Rule(r) => self.rule(&r.tokens, r.span, ctx, scope),

@@ -228,7 +228,7 @@ impl Class {
 
     fn conds(self) -> &'static [&'static str] {
         match self {
-            Class::Unix => &["type", "protocol", "addr", "label", "attr", "opt", "peer"],
+            Class::Unix => &["type", "addr", "label", "attr", "opt", "peer"],
             Class::Signal => &["set", "peer"],
             Class::Ptrace => &["peer"],
             Class::Dbus => &[
@@ -355,7 +355,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             }
             let multi_ok = matches!(
                 (class, key.as_str()),
-                (Class::Signal, "set" | "peer") | (Class::Ptrace, "peer") | (Class::Dbus, "name")
+                (Class::Signal, "set") | (Class::Dbus, "name")
             );
             let list = toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen);
             let Some(values) = cond_values(toks, &mut i) else {

@@ -591,10 +591,31 @@ impl Resolver<'_> {
             self.err(ctx, "syntax-error", "missing profile name", b.header_span);
             return None;
         };
+        if first.kind == TokenKind::Caret && first.span.end != name_tok.span.start {
+            self.err_help(
+                ctx,
+                "syntax-error",
+                "space between `^` and the hat name",
+                first.span.join(name_tok.span),
+                "write `^name`",
+            );
+            return None;
+        }
+        // apparmor_parser reads a name up to white space, so `name{` is not `name {`.
+        if name_tok.kind == TokenKind::Word
+            && self.text(
+                ctx.file,
+                Span::new(name_tok.span.end as usize, name_tok.span.end as usize + 1),
+            ) == "{"
+        {
+            let msg = format!("missing space between `{}` and `{{`", name_tok.text);
+            self.err_help(ctx, "syntax-error", msg, name_tok.span, "write `NAME {`");
+            return None;
+        }
         if !keyword && !is_hat {
             // A path-named profile: the name must look like a path or a namespace.
             let n = &name_tok.text;
-            if !(n.starts_with('/') || n.starts_with('@') || n.starts_with(':')) {
+            if !(n.starts_with('/') || n.starts_with(':')) {
                 let msg = format!("unexpected `{n}` before `{{`");
                 self.err_help(
                     ctx,
@@ -705,6 +726,11 @@ impl Resolver<'_> {
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                     i += 1;
                 }
+                if !toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
+                    let msg = format!("`{}=` needs a parenthesised list", t.text);
+                    self.err_help(ctx, "syntax-error", msg, t.span, "write `flags=(complain)`");
+                    return None;
+                }
                 let mut vals: Vec<&Token> = Vec::new();
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
                     i += 1;
@@ -739,7 +765,7 @@ impl Resolver<'_> {
                 }
                 continue;
             }
-            if t.is_value() && attachment.is_none() && !is_hat {
+            if t.is_value() && attachment.is_none() && flags.is_empty() && xattrs.is_empty() {
                 if !(t.text.starts_with('/') || t.text.starts_with('@')) {
                     let msg = format!("attachment `{}` must be an absolute path", t.text);
                     self.err(ctx, "invalid-attachment", msg, t.span);
@@ -917,7 +943,7 @@ impl Resolver<'_> {
             // `allow`/`deny`, `owner`/`other`.
             let rank = match t.text.as_str() {
                 "priority" => 0,
-                "audit" | "quiet" => 1,
+                "audit" => 1,
                 "allow" | "deny" => 2,
                 "owner" | "user" | "other" => 3,
                 _ => 4,
@@ -943,7 +969,6 @@ impl Resolver<'_> {
                     }
                     q.audit = true;
                 }
-                "quiet" => {}
                 "allow" | "deny" => {
                     if seen_effect {
                         let msg = format!("conflicting qualifier `{}`", t.text);
@@ -1338,10 +1363,8 @@ fn merge_quals(outer: Qualifiers, inner: Qualifiers) -> Option<Qualifiers> {
     if inner.effect != Effect::Allow {
         q.effect = inner.effect;
     }
+    // A rule's own `owner`/`other` overrides its block's, as apparmor_parser does.
     if inner.owner != Owner::Any {
-        if outer.owner != Owner::Any && outer.owner != inner.owner {
-            return None;
-        }
         q.owner = inner.owner;
     }
     if inner.priority != 0 {

@@ -938,17 +938,68 @@ fn file_rule_globs_match_apparmor_parser_rule_exprs() {
             .collect();
         let text = std::fs::read_to_string(f).unwrap();
         let a = analyze("x", &text, &provider);
+        // Everything of ours that apparmor_parser compiles to a regex, for the reverse check.
+        let mut ours = std::collections::HashSet::new();
         for p in a.policy.all_profiles() {
+            // apparmor_parser's implicit /proc rules for hats and change_profile are not
+            // in the model: the evaluator adds them (see eval's implicit rules).
+            let hats = p.is_hat || !p.children.is_empty();
+            let cp = p
+                .rules
+                .iter()
+                .any(|r| matches!(r.kind, armorlab_core::model::RuleKind::ChangeProfile(_)));
+            if hats || cp {
+                ours.insert("/proc/*/attr/apparmor/".to_owned());
+                ours.insert("/sys/module/apparmor/parameters/enabled".to_owned());
+            }
+            if hats {
+                ours.insert("/proc/[0-9]*/attr/{apparmor/,}current".to_owned());
+            }
+            if cp {
+                ours.insert("/proc/*/attr/{apparmor/,}{current,exec}".to_owned());
+            }
+            ours.insert(p.name.clone());
+            ours.extend(p.attachment.iter().map(|x| collapse(x)));
             for r in &p.rules {
-                if let armorlab_core::model::RuleKind::File(fr) = &r.kind {
-                    if let Some(path) = &fr.path {
-                        if theirs.contains(collapse(path).as_str()) {
-                            matched += 1;
-                        } else {
-                            missing.push(format!("{}: {path}", f.display()));
+                use armorlab_core::model::RuleKind;
+                match &r.kind {
+                    RuleKind::File(fr) => {
+                        match &fr.path {
+                            Some(path) => {
+                                if theirs.contains(collapse(path).as_str()) {
+                                    matched += 1;
+                                } else {
+                                    missing.push(format!("{}: {path}", f.display()));
+                                }
+                                ours.insert(collapse(path));
+                            }
+                            // The bare `file,` rule is upstream's `/{**,}`.
+                            None => {
+                                ours.insert("/{**,}".to_owned());
+                            }
                         }
+                        ours.extend(fr.exec.iter().filter_map(|e| e.target.clone()));
                     }
+                    RuleKind::Link(l) => {
+                        ours.insert(collapse(&l.link));
+                        ours.insert(collapse(&l.target));
+                    }
+                    RuleKind::ChangeProfile(c) => {
+                        ours.extend(c.exec_cond.iter().cloned());
+                        ours.extend(c.target.iter().cloned());
+                    }
+                    _ => {}
                 }
+            }
+        }
+        // Nothing apparmor_parser compiled is missing from our model (hidden rules such
+        // as the implicit /proc access for hats included).
+        for g in &theirs {
+            if !ours.contains(*g) {
+                missing.push(format!(
+                    "{}: apparmor_parser has `{g}`, we do not",
+                    f.display()
+                ));
             }
         }
     }

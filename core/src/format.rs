@@ -101,7 +101,8 @@ fn join(toks: &[Token]) -> String {
                 _ if p.span.end == t.span.start => "",
                 // `#include` stays a word only when white space follows it.
                 _ if p.text.starts_with('#') || t.text.starts_with('#') => " ",
-                (TokenKind::LParen, _) | (TokenKind::Caret, _) => "",
+                // `^name` was caught by the adjacency rule; a detached `^` stays detached.
+                (TokenKind::LParen, _) => "",
                 // A stray `)` keeps its space: glued to a path it would join the path.
                 (_, TokenKind::RParen) if depth > 0 => "",
                 (_, TokenKind::Eq) if attaches(p, before_prev) => "",
@@ -307,7 +308,12 @@ impl Printer<'_> {
                 self.indent(depth);
                 if !b.header.is_empty() {
                     self.out.push_str(&statement(&b.header, depth));
-                    self.out.push(' ');
+                    // A name glued to its `{` is an error upstream; keep it glued so the
+                    // formatter does not silently change what the text means.
+                    let end = b.header_span.end as usize;
+                    if self.src.get(end..end + 1) != Some("{") {
+                        self.out.push(' ');
+                    }
                 }
                 self.out.push_str("{\n");
                 self.items(&b.body, depth + 1, b.header_span.end as usize);
@@ -319,6 +325,13 @@ impl Printer<'_> {
                 self.indent(depth);
                 let text = statement(&r.tokens, depth);
                 self.out.push_str(&text);
+                // A word with an unclosed `{` would swallow a comma glued to it.
+                if r.tokens.last().is_some_and(|t| {
+                    t.kind == TokenKind::Word
+                        && t.text.matches('{').count() > t.text.matches('}').count()
+                }) {
+                    self.out.push(' ');
+                }
                 self.out.push_str(",\n");
             }
         }

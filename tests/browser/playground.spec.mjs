@@ -375,3 +375,17 @@ test('a file with several profiles lets the user choose which one answers', asyn
   await expectVerdict(page, 'capability sys_admin', 'deny');
   await expect(page.locator('.evaluated')).toContainText('second');
 });
+
+test('a long profile is analysed debounced and still ends on the right verdicts', async ({ page }) => {
+  await openFresh(page);
+  const extra = Array.from({ length: 1500 }, (_, i) => `  /srv/data${i}/** rw, # rule ${i}`).join('\n');
+  const big = DOCKER_DEFAULT.replace('  umount,\n', `  umount,\n${extra}\n`);
+  await setEditorText(page, big);
+  await expectVerdict(page, 'capability sys_admin', 'allow');
+  // Type quickly at the end of the capability line: the last state must win.
+  const at = big.indexOf('  capability,') + '  capability'.length;
+  await page.locator('#editor').evaluate((ta, pos) => { ta.focus(); ta.setSelectionRange(pos, pos); }, at);
+  await page.keyboard.type(' sys_module');
+  await expectVerdict(page, 'capability sys_admin', 'deny');
+  await expect(page.locator('.gutter .ln').last()).toHaveText(String(big.split('\n').length));
+});

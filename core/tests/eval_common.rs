@@ -321,8 +321,16 @@ pub fn rule(text: &str, location: Location) -> Rule {
         "umount" => RuleKind::Umount(mount(args)),
         "remount" => RuleKind::Remount(mount(args)),
         "change_profile" => RuleKind::ChangeProfile(ChangeProfileRule {
-            exec_mode: None,
-            exec_cond: None,
+            exec_mode: args
+                .iter()
+                .take_while(|a| **a != "->")
+                .find(|a| **a == "safe" || **a == "unsafe")
+                .map(|s| (*s).to_owned()),
+            exec_cond: args
+                .iter()
+                .take_while(|a| **a != "->")
+                .find(|a| a.starts_with('/'))
+                .map(|s| (*s).to_owned()),
             target: args
                 .iter()
                 .skip_while(|a| **a != "->")

@@ -14,7 +14,7 @@
 
 mod eval_common;
 
-use armorlab_core::eval::{compile, parse_query, CompiledPolicy, Decision, Verdict};
+use armorlab_core::eval::{compile, parse_denial, parse_query, CompiledPolicy, Decision, Verdict};
 use armorlab_core::model::Effect;
 use eval_common::{build, Spec};
 
@@ -252,4 +252,14 @@ fn docs_x_on_a_regular_binary_inherits() {
     let x = d.exec.unwrap();
     assert_eq!(x.mode, "ix");
     assert_eq!(x.target.as_deref(), Some("docker-default"));
+}
+
+#[test]
+fn a_kernel_denial_line_is_explained() {
+    // What `dmesg` shows when a container writes sysrq-trigger under the docs profile.
+    let line = r#"[ 8512.116340] audit: type=1400 audit(1732530000.123:77): apparmor="DENIED" operation="open" class="file" profile="docker-default" name="/proc/sysrq-trigger" pid=31337 comm="sh" requested_mask="w" denied_mask="w" fsuid=0 ouid=0"#;
+    let (profile, q) = parse_denial(line).unwrap();
+    let d = docs().decide(&profile, &q).unwrap();
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(deciding_texts(&d).contains(&"deny @{PROC}/sysrq-trigger rwklx".to_owned()));
 }

@@ -4,11 +4,12 @@
 //! Each class keeps the same allow/deny/audit/quiet/priority arithmetic as files (one bit:
 //! the access asked about); what differs is how a rule is matched against the query.
 
-use super::shim as glob;
+use super::matcher::Matcher;
 use super::{
     rank, CProfile, CompiledPolicy, DecidingRule, Decision, Query, Verdict, EXPLICIT_MARKER,
 };
 use crate::diagnostics::Diagnostic;
+use crate::glob;
 use crate::model::{AccessRule, Cond, Effect, Rule, RuleKind};
 
 /// One non-file rule, with its globs compiled into the profile's misc set.
@@ -37,8 +38,12 @@ enum Kind {
     Remount(MountC),
     Umount(MountC),
     PivotRoot(MountC),
-    ChangeProfile(Option<usize>),
-    Rlimit { resource: String, value: String },
+    /// Target glob; whether the rule names an exec condition (change_onexec only).
+    ChangeProfile(Option<usize>, bool),
+    Rlimit {
+        resource: String,
+        value: String,
+    },
 }
 
 /// A condition with one compiled glob per value.
@@ -78,12 +83,36 @@ pub(super) struct Builder {
 #[derive(Debug)]
 pub(super) struct ClassRules {
     rules: Vec<CRule>,
-    globs: glob::GlobSet,
+    globs: Matcher,
 }
 
 impl Builder {
+    /// Compiles a path glob (slashes collapsed, as the parser does for paths).
     fn glob(&mut self, pattern: &str, rule: &Rule, errors: &mut Vec<Diagnostic>) -> usize {
-        match glob::parse(pattern) {
+        self.glob_as(pattern, true, rule, errors)
+    }
+
+    /// Compiles a glob; labels, bus names and the like keep their slashes (`a//b` is a
+    /// child profile, not `a/b`).
+    fn glob_as(
+        &mut self,
+        pattern: &str,
+        path: bool,
+        rule: &Rule,
+        errors: &mut Vec<Diagnostic>,
+    ) -> usize {
+        let parse = |t: &str| {
+            if path {
+                glob::parse(t)
+            } else {
+                glob::parse_unfiltered(t)
+            }
+        };
+        // A condition value the glob compiler refuses (such as a trailing `\\` left by an
+        // escaped blank) still names something: match it literally rather than refuse a
+        // profile apparmor_parser accepts.
+        let parsed = parse(pattern).or_else(|e| parse(&literal(pattern)).map_err(|_| e));
+        match parsed {
             Ok(g) => {
                 self.globs.push(g);
                 self.globs.len() - 1
@@ -159,9 +188,12 @@ impl Builder {
             RuleKind::Remount(m) => Kind::Remount(mountc(self, m, errors)),
             RuleKind::Umount(m) => Kind::Umount(mountc(self, m, errors)),
             RuleKind::PivotRoot(m) => Kind::PivotRoot(mountc(self, m, errors)),
-            RuleKind::ChangeProfile(c) => {
-                Kind::ChangeProfile(c.target.as_deref().map(|t| self.glob(t, rule, errors)))
-            }
+            RuleKind::ChangeProfile(c) => Kind::ChangeProfile(
+                c.target
+                    .as_deref()
+                    .map(|t| self.glob_as(t, false, rule, errors)),
+                c.exec_cond.is_some(),
+            ),
             RuleKind::Rlimit { resource, value } => Kind::Rlimit {
                 resource: resource.to_ascii_lowercase(),
                 value: value.clone(),
@@ -178,7 +210,7 @@ impl Builder {
 
     /// Compiles the collected globs.
     pub(super) fn finish(self, errors: &mut Vec<Diagnostic>) -> Option<ClassRules> {
-        match glob::GlobSet::new(&self.globs) {
+        match Matcher::new(&self.globs) {
             Ok(globs) => Some(ClassRules {
                 rules: self.rules,
                 globs,
@@ -194,6 +226,18 @@ impl Builder {
             }
         }
     }
+}
+
+/// Escapes every glob operator so that the text matches only itself.
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '?' | '[' | ']' | '{' | '}' | ',' | '^') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl ClassRules {
@@ -606,7 +650,11 @@ fn rule_matches(pol: &CompiledPolicy, c: &ClassRules, r: &CRule, q: &Query) -> b
                     (Some(_), None) => false,
                 }
         }
-        (Kind::ChangeProfile(t), Query::ChangeProfile { target }) => opt_glob(c, *t, Some(target)),
+        // A rule with an exec condition allows the change only on exec of that program
+        // (change_onexec), not the immediate change asked about here.
+        (Kind::ChangeProfile(t, exec_cond), Query::ChangeProfile { target }) => {
+            !exec_cond && opt_glob(c, *t, Some(target))
+        }
         (
             Kind::Rlimit { resource, .. },
             Query::Rlimit {
@@ -636,7 +684,7 @@ fn kind_name(k: &Kind) -> &'static str {
         Kind::Remount(_) => "remount",
         Kind::Umount(_) => "umount",
         Kind::PivotRoot(_) => "pivot_root",
-        Kind::ChangeProfile(_) => "change_profile",
+        Kind::ChangeProfile(..) => "change_profile",
         Kind::Rlimit { .. } => "rlimit",
     }
 }
@@ -668,13 +716,7 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
         .collect();
     let denied_by_rule = winners.iter().any(|r| r.deny);
     let allowed = !winners.is_empty() && !denied_by_rule;
-    let audit = if allowed {
-        winners.iter().any(|r| r.audit)
-    } else if denied_by_rule {
-        winners.iter().any(|r| r.deny && r.audit)
-    } else {
-        true
-    };
+    let audit = allowed && winners.iter().any(|r| r.audit);
     let quiet = denied_by_rule && !winners.iter().any(|r| r.deny && r.audit);
     let rules: Vec<DecidingRule> = winners
         .iter()
@@ -731,6 +773,23 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
                      the type"
                         .to_owned(),
                 );
+                // Found with the oracle: Debian's pinned feature set makes 3.0.8 write no
+                // network table and no network class into the policy.
+                notes.push(
+                    "on Debian 12 (apparmor_parser 3.0.8 with its pinned feature set) the \
+                     compiled policy carries no network mediation, so Linux 6.1 lets every \
+                     socket through whatever the network rules say; this verdict is what \
+                     kernels that mediate network enforce"
+                        .to_owned(),
+                );
+            }
+            if matches!(q, Query::Unix { .. }) {
+                notes.push(
+                    "fine-grained unix socket mediation needs a kernel with AppArmor's af_unix \
+                     mediation (Ubuntu's kernels carry it); Debian 12's Linux 6.1 does not \
+                     mediate unix sockets by these rules"
+                        .to_owned(),
+                );
             }
         }
         Query::Signal { .. } | Query::Ptrace { .. } => notes.push(
@@ -763,11 +822,7 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
         },
         allowed: if allowed { want.clone() } else { String::new() },
         denied: if allowed { String::new() } else { want.clone() },
-        audit: if audit && !quiet {
-            want.clone()
-        } else {
-            String::new()
-        },
+        audit: if audit { want.clone() } else { String::new() },
         quiet: if quiet { want } else { String::new() },
         exec: None,
         mode: p.mode,

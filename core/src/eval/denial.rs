@@ -26,13 +26,16 @@ fn fields(line: &str) -> Result<Vec<Field>, QueryError> {
         };
         let key_start = line
             .get(..eq)
-            .and_then(|s| s.rfind(|c: char| c.is_whitespace() || c == ':' || c == '('))
+            .and_then(|s| s.rfind(|c: char| c.is_whitespace() || matches!(c, ':' | '(' | '\'')))
             .map(|p| p + 1)
             .unwrap_or(0)
             .max(i);
         let key = line.get(key_start..eq).unwrap_or("").to_owned();
         let vstart = eq + 1;
-        let (value, vend, next) = if bytes.get(vstart) == Some(&b'"') {
+        let (value, vend, next) = if bytes.get(vstart) == Some(&b'\'') {
+            // `msg='apparmor=...'` (user-space AVCs): the quote opens a nested field list.
+            (String::new(), vstart, vstart + 1)
+        } else if bytes.get(vstart) == Some(&b'"') {
             let Some(close) = line.get(vstart + 1..).and_then(|s| s.find('"')) else {
                 return Err(QueryError {
                     message: format!("unclosed quote in the value of `{key}`"),

@@ -17,19 +17,21 @@
 
 mod classes;
 mod denial;
+mod matcher;
 mod query;
-mod shim;
 
 pub use denial::parse_denial;
 pub use query::{parse_query, parse_query_line, Expectation, Query, QueryError, Verdict};
 
 use crate::diagnostics::Diagnostic;
+use crate::glob;
 use crate::model::{
     Effect, ExecKind, ExecMode, FilePerms, Owner, Policy, Profile, ProfileMode, Rule, RuleKind,
 };
 use crate::source::{Location, SourceMap, Span};
+use matcher::Matcher;
+use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Repetition};
 use serde::{Deserialize, Serialize};
-use shim as glob;
 use std::collections::BTreeMap;
 
 /// A rule that took part in a decision, with where it is written.
@@ -84,9 +86,10 @@ pub struct Decision {
     pub allowed: String,
     /// Requested permissions that the rules do not allow.
     pub denied: String,
-    /// Requested permissions whose use is logged.
+    /// Allowed permissions that `audit` rules force into the log (AUDIT records). Denied
+    /// permissions are logged (DENIED) unless they are in `quiet`.
     pub audit: String,
-    /// Denied permissions whose denial is not logged (quiet).
+    /// Denied permissions whose denial is not logged (denied by a plain `deny` rule).
     pub quiet: String,
     /// For an allowed `x`: the transition.
     pub exec: Option<ExecTransition>,
@@ -138,7 +141,7 @@ pub struct CompiledPolicy {
     abi_text: Option<String>,
     /// Attachments of the top-level profiles: (glob index in `attach`, profile name).
     attachments: Vec<String>,
-    attach: glob::GlobSet,
+    attach: Matcher,
 }
 
 /// Where a rule is and what it is, for reports.
@@ -150,6 +153,8 @@ struct RuleInfo {
     column: u32,
     span: Span,
     implicit: bool,
+    /// For implicit rules: why `apparmor_parser` adds them.
+    why: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -182,10 +187,10 @@ struct CProfile {
     mode: ProfileMode,
     rules: Vec<RuleInfo>,
     files: Vec<FileEntry>,
-    file_globs: glob::GlobSet,
+    file_globs: Matcher,
     pairs: Vec<LinkPair>,
-    pair_links: glob::GlobSet,
-    pair_targets: glob::GlobSet,
+    /// One expression per pair: link glob, NUL, target glob.
+    pair_set: Matcher,
     /// Index of the pair target glob for each pair with a target (parallel to ids).
     others: classes::ClassRules,
     children: Vec<String>,
@@ -238,7 +243,7 @@ pub fn compile(policy: &Policy, sources: &SourceMap) -> Result<CompiledPolicy, V
             }
         }
     }
-    let attach = match glob::GlobSet::new(&attach_globs) {
+    let attach = match Matcher::new(&attach_globs) {
         Ok(s) => s,
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -275,6 +280,7 @@ fn rule_info(rule: &Rule, sources: &SourceMap) -> RuleInfo {
         column,
         span: rule.location.span,
         implicit: rule.implicit,
+        why: None,
     }
 }
 
@@ -315,23 +321,22 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
     let mut others = classes::Builder::default();
     let mut has_change_profile = false;
 
-    let add_glob = |pattern: &str, loc: &Location, errors: &mut Vec<Diagnostic>| match glob::parse(
-        &collapse_slashes(pattern),
-    ) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            errors.push(
-                Diagnostic::error(
-                    "bad-glob",
-                    format!("cannot compile `{pattern}`: {e}"),
-                    loc.file,
-                    loc.span,
-                )
-                .with_help("check the brackets and braces of the pattern"),
-            );
-            None
-        }
-    };
+    let add_glob =
+        |pattern: &str, loc: &Location, errors: &mut Vec<Diagnostic>| match glob::parse(pattern) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                errors.push(
+                    Diagnostic::error(
+                        "bad-glob",
+                        format!("cannot compile `{pattern}`: {e}"),
+                        loc.file,
+                        loc.span,
+                    )
+                    .with_help("check the brackets and braces of the pattern"),
+                );
+                None
+            }
+        };
 
     for rule in &p.rules {
         let idx = rules.len();
@@ -344,7 +349,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 let Some(g) = add_glob(path, &rule.location, &mut errors) else {
                     continue;
                 };
-                let exact = g.is_literal();
+                let exact = parser_exact(path);
                 // The bare `file,` grants every permission, with `ix` for exec, whatever
                 // permission set the resolver recorded for it.
                 let (fperms, fexec) = if fr.path.is_none() && fr.perms.is_empty() {
@@ -405,7 +410,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 pair_target_globs.push(tg);
                 // The link path itself also gets `l` (the parser adds it to the link's own
                 // state as well as to the pair).
-                let exact = fg.is_literal();
+                let exact = parser_exact(&lr.link);
                 file_globs.push(fg);
                 files.push(FileEntry {
                     rule: idx,
@@ -476,7 +481,10 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
     }
     let mut probes_added = false;
     for (path, why) in implicit {
-        let mut add = vec![(path, FilePerms::WRITE.union(FilePerms::APPEND))];
+        // The parser adds these with the bare kernel bits: `w` without the `a` a written `w`
+        // implies, and for the owner of the file only (the kernel's compiled policy shows
+        // them only in the owner half).
+        let mut add = vec![(path, FilePerms::WRITE)];
         if !probes_added {
             add.push(("/proc/*/attr/apparmor/", FilePerms::READ));
             add.push(("/sys/module/apparmor/parameters/enabled", FilePerms::READ));
@@ -501,19 +509,29 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 "r"
             };
             rules.push(RuleInfo {
-                text: format!("{ipath} {letters}, (added by apparmor_parser for {why})"),
+                text: format!("owner {ipath} {letters}"),
                 file,
                 line,
                 column,
                 span: p.location.span,
                 implicit: true,
+                why: Some(format!(
+                    "apparmor_parser adds `owner {ipath} {letters}` to {}",
+                    if why == "change_hat" {
+                        "hats and to profiles with hats or child profiles, so that they can \
+                         call change_hat"
+                    } else {
+                        "profiles with change_profile rules, so that they can call \
+                         change_profile"
+                    }
+                )),
             });
             file_globs.push(g);
             files.push(FileEntry {
                 rule: idx,
                 deny: false,
                 audit: false,
-                owner: Owner::Any,
+                owner: Owner::Owner,
                 priority: 0,
                 perms,
                 exec: None,
@@ -523,8 +541,12 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
     }
 
     check_merged_exec_conflicts(p, &files, &mut errors);
+    check_change_profile_conflicts(p, &mut errors);
+    if errors.is_empty() {
+        check_overlapping_exec_conflicts(p, &files, &file_globs, &mut errors);
+    }
 
-    let mut set = |globs: &[glob::Glob]| match glob::GlobSet::new(globs) {
+    let mut set = |globs: &[glob::Glob]| match Matcher::new(globs) {
         Ok(s) => Some(s),
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -537,15 +559,37 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         }
     };
     let fs = set(&file_globs);
-    let pl = set(&pair_link_globs);
-    let pt = set(&pair_target_globs);
+    let pair_hirs: Vec<Hir> = pairs
+        .iter()
+        .zip(&pair_link_globs)
+        .map(|(lp, lg)| {
+            let target = match lp.target.and_then(|t| pair_target_globs.get(t)) {
+                Some(tg) => tg.to_hir(),
+                None => any_target_hir(),
+            };
+            Hir::concat(vec![lg.to_hir(), Hir::literal(*b"\0"), target])
+        })
+        .collect();
+    let ps = match Matcher::from_hirs(&pair_hirs) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(Diagnostic::error(
+                "glob-set",
+                format!(
+                    "cannot compile the link rules of profile `{}`: {e}",
+                    p.full_name
+                ),
+                p.location.file,
+                p.location.span,
+            ));
+            None
+        }
+    };
     let others = others.finish(&mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (Some(file_globs), Some(pair_links), Some(pair_targets), Some(others)) =
-        (fs, pl, pt, others)
-    else {
+    let (Some(file_globs), Some(pair_set), Some(others)) = (fs, ps, others) else {
         return Err(errors);
     };
     Ok(CProfile {
@@ -555,11 +599,48 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         files,
         file_globs,
         pairs,
-        pair_links,
-        pair_targets,
+        pair_set,
         others,
         children: p.children.iter().map(|c| c.full_name.clone()).collect(),
     })
+}
+
+/// What the parser pairs a link with when a rule names no target: `/[^/].*`.
+fn any_target_hir() -> Hir {
+    let not_slash = ClassBytes::new([
+        ClassBytesRange::new(0, b'/' - 1),
+        ClassBytesRange::new(b'/' + 1, 255),
+    ]);
+    let any = ClassBytes::new([ClassBytesRange::new(0, 255)]);
+    Hir::concat(vec![
+        Hir::literal(*b"/"),
+        Hir::class(Class::Bytes(not_slash)),
+        Hir::repetition(Repetition {
+            min: 0,
+            max: None,
+            greedy: true,
+            sub: Box::new(Hir::class(Class::Bytes(any))),
+        }),
+    ])
+}
+
+/// Whether `apparmor_parser` treats a path as an exact match (its "basic" pattern type):
+/// no unescaped `*`, `?` or `[`. Alternations of literals (`/{,usr/}bin/bzip2`) stay
+/// exact, so their exec mode dominates glob rules without a conflict.
+fn parser_exact(pattern: &str) -> bool {
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '*' | '?' | '[' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Collapses runs of `/` the way `apparmor_parser` does before compiling a path, so that
@@ -601,9 +682,10 @@ const CHANGEHAT_PATH: &str = "/proc/[0-9]*/attr/{apparmor/,}current";
 const CHANGEPROFILE_PATH: &str = "/proc/*/attr/{apparmor/,}{current,exec}";
 
 /// Rules on the same path with different exec modes are merged by the parser before the
-/// DFA is built, and it rejects the profile when their modes differ.
+/// DFA is built, and it rejects the profile when their modes differ where their owner
+/// conditions overlap (`owner /o/* Px` and `/o/* ix` conflict on files the process owns).
 fn check_merged_exec_conflicts(p: &Profile, files: &[FileEntry], errors: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<(String, u8, i32), (&ExecMode, usize)> = BTreeMap::new();
+    let mut seen: Vec<(String, Owner, i32, &ExecMode)> = Vec::new();
     for f in files {
         let (Some(exec), false) = (&f.exec, f.deny) else {
             continue;
@@ -614,36 +696,123 @@ fn check_merged_exec_conflicts(p: &Profile, files: &[FileEntry], errors: &mut Ve
         let RuleKind::File(fr) = &rule.kind else {
             continue;
         };
-        let path = fr.path.clone().unwrap_or_else(|| ALL_FILES.to_owned());
-        let owner = match f.owner {
-            Owner::Any => 0,
-            Owner::Owner => 1,
-            Owner::Other => 2,
-        };
-        let key = (path.clone(), owner, f.priority);
-        match seen.get(&key) {
-            Some((other, _)) if !same_exec(other, exec) => {
-                errors.push(
-                    Diagnostic::error(
-                        "conflicting-x-modifiers",
-                        format!(
-                            "profile `{}` has merged rule `{path}` with conflicting x modifiers \
-                             (`{}` and `{}`)",
-                            p.full_name,
-                            other.letters(),
-                            exec.letters()
-                        ),
-                        rule.location.file,
-                        rule.location.span,
-                    )
-                    .with_help("give every rule for the same path the same exec mode"),
-                );
-            }
-            Some(_) => {}
-            None => {
-                seen.insert(key, (exec, f.rule));
-            }
+        let path = collapse_slashes(fr.path.as_deref().unwrap_or(ALL_FILES));
+        let overlaps = |a: Owner, b: Owner| a == Owner::Any || b == Owner::Any || a == b;
+        let clash = seen.iter().find(|(sp, so, spri, sm)| {
+            *sp == path && *spri == f.priority && overlaps(*so, f.owner) && !same_exec(sm, exec)
+        });
+        if let Some((_, _, _, other)) = clash {
+            errors.push(
+                Diagnostic::error(
+                    "conflicting-x-modifiers",
+                    format!(
+                        "profile `{}` has merged rule `{path}` with conflicting x modifiers \
+                         (`{}` and `{}`)",
+                        p.full_name,
+                        other.letters(),
+                        exec.letters()
+                    ),
+                    rule.location.file,
+                    rule.location.span,
+                )
+                .with_help("give every rule for the same path the same exec mode"),
+            );
+            continue;
         }
+        seen.push((path, f.owner, f.priority, exec));
+    }
+}
+
+/// Two glob rules with different exec modes that both match some path make
+/// `apparmor_parser` refuse the profile ("profile has merged rule with conflicting x
+/// modifiers") when it builds the DFA. apparmor_parser 3.0 reports it even when a deny
+/// rule or an exact-path rule would decide that path, so only the overlap counts.
+fn check_overlapping_exec_conflicts(
+    p: &Profile,
+    files: &[FileEntry],
+    globs: &[glob::Glob],
+    errors: &mut Vec<Diagnostic>,
+) {
+    let candidates: Vec<(&FileEntry, &ExecMode, &glob::Glob)> = files
+        .iter()
+        .zip(globs)
+        .filter(|(f, _)| !f.deny && !f.exact)
+        .filter_map(|(f, g)| f.exec.as_ref().map(|e| (f, e, g)))
+        .collect();
+    let overlaps = |a: Owner, b: Owner| a == Owner::Any || b == Owner::Any || a == b;
+    for (i, (fa, ea, ga)) in candidates.iter().enumerate() {
+        for (fb, eb, gb) in candidates.iter().skip(i + 1) {
+            if same_exec(ea, eb)
+                || fa.priority != fb.priority
+                || !overlaps(fa.owner, fb.owner)
+                || ga.source() == gb.source()
+            {
+                continue;
+            }
+            let Some(witness) = matcher::common_match(ga, gb) else {
+                continue;
+            };
+            let (Some(ra), Some(rb)) = (p.rules.get(fa.rule), p.rules.get(fb.rule)) else {
+                continue;
+            };
+            errors.push(
+                Diagnostic::error(
+                    "conflicting-x-modifiers",
+                    format!(
+                        "profile `{}` has merged rule with conflicting x modifiers: `{}` \
+                         ({}) and `{}` ({}) both match `{witness}`",
+                        p.full_name,
+                        ra.text,
+                        ea.letters(),
+                        rb.text,
+                        eb.letters()
+                    ),
+                    rb.location.file,
+                    rb.location.span,
+                )
+                .with_help(
+                    "give overlapping rules the same exec mode, or narrow one glob so that \
+                     they no longer overlap",
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// `change_profile` rules with the same exec condition and target merge; the parser
+/// rejects the profile when one is `unsafe` and the other is not (no mode means `safe`).
+fn check_change_profile_conflicts(p: &Profile, errors: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<(Option<&str>, Option<&str>, bool)> = Vec::new();
+    for rule in &p.rules {
+        let RuleKind::ChangeProfile(c) = &rule.kind else {
+            continue;
+        };
+        if rule.qualifiers.effect == Effect::Deny {
+            continue;
+        }
+        let unsafe_mode = c.exec_mode.as_deref() == Some("unsafe");
+        let key = (c.exec_cond.as_deref(), c.target.as_deref());
+        if seen
+            .iter()
+            .any(|(e, t, u)| (*e, *t) == key && *u != unsafe_mode)
+        {
+            errors.push(
+                Diagnostic::error(
+                    "conflicting-x-modifiers",
+                    format!(
+                        "profile `{}` has merged rule `{}` with conflicting x modifiers (`safe` \
+                         and `unsafe`)",
+                        p.full_name,
+                        c.target.as_deref().unwrap_or("change_profile")
+                    ),
+                    rule.location.file,
+                    rule.location.span,
+                )
+                .with_help("write the same `safe` or `unsafe` on every rule for this target"),
+            );
+        }
+        seen.push((key.0, key.1, unsafe_mode));
     }
 }
 
@@ -740,6 +909,21 @@ fn owner_applies(rule: Owner, owner: bool) -> bool {
     }
 }
 
+/// Everything a profile grants on one path, as the kernel's DFA state for it holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePermSet {
+    /// Allowed permissions, deny rules applied.
+    pub allow: FilePerms,
+    /// Allowed permissions whose use is logged (`audit` allow rules).
+    pub audit: FilePerms,
+    /// Denied permissions whose denial is not logged (plain `deny` rules).
+    pub quiet: FilePerms,
+    /// Permissions removed by a deny rule.
+    pub deny: FilePerms,
+    /// The exec mode, when `x` is allowed (`ix`, `Px`, ...).
+    pub exec: Option<String>,
+}
+
 /// A fast file verdict without explanation, for benchmarks and bulk checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileVerdict {
@@ -827,6 +1011,51 @@ impl CompiledPolicy {
         Ok(FileVerdict {
             allowed: FilePerms(allow),
             explicitly_denied: FilePerms(deny),
+        })
+    }
+
+    /// Every permission a profile grants on a path (for comparisons with the kernel's
+    /// compiled policy). `l` here is the link permission for any target.
+    pub fn file_perms(
+        &self,
+        profile: &str,
+        path: &str,
+        owner: bool,
+    ) -> Result<FilePermSet, EvalError> {
+        let q = Query::File {
+            path: path.to_owned(),
+            perms: ALL_FILE_PERMS,
+            owner,
+            link_target: None,
+        };
+        let p = self.profile(profile)?;
+        let mut matched = Vec::new();
+        p.file_globs.matches_into(path, &mut matched);
+        let contribs: Vec<Contrib> = matched
+            .iter()
+            .filter_map(|&i| p.files.get(i))
+            .filter(|f| owner_applies(f.owner, owner))
+            .map(|f| Contrib {
+                rule: f.rule,
+                deny: f.deny,
+                audit: f.audit,
+                priority: f.priority,
+                bits: f.perms.0,
+                exact: f.exact,
+            })
+            .collect();
+        let res = resolve(&contribs, ALL_FILE_PERMS.0);
+        let exec = if res.allow & FilePerms::EXEC.0 != 0 {
+            self.decide(profile, &q)?.exec.map(|x| x.mode)
+        } else {
+            None
+        };
+        Ok(FilePermSet {
+            allow: FilePerms(res.allow),
+            audit: FilePerms(res.audit & res.allow),
+            quiet: FilePerms(res.quiet),
+            deny: FilePerms(res.deny),
+            exec,
         })
     }
 
@@ -993,6 +1222,7 @@ impl CompiledPolicy {
             let e = by_rule.entry(r).or_insert((eff, 0));
             e.1 |= FilePerms::LINK.0;
         }
+        let by_rule_keys: Vec<usize> = by_rule.keys().copied().collect();
         let rules: Vec<DecidingRule> = by_rule
             .into_iter()
             .filter_map(|(r, (eff, bits))| {
@@ -1006,6 +1236,11 @@ impl CompiledPolicy {
             })
             .collect();
 
+        for r in by_rule_keys.iter().filter_map(|&r| p.rules.get(r)) {
+            if let Some(why) = &r.why {
+                notes.push(why.clone());
+            }
+        }
         let explicit = denied & res.deny;
         let implicit_denied = denied & !res.deny;
         if implicit_denied != 0 {
@@ -1030,7 +1265,20 @@ impl CompiledPolicy {
             notes.push("`w` in a rule also grants `a`".to_owned());
         }
 
-        let logged = (allowed & res.audit) | (denied & !res.quiet);
+        let logged_denials = denied & !res.quiet;
+        if logged_denials != 0 {
+            notes.push(format!(
+                "the denial of `{}` is logged (apparmor=\"DENIED\")",
+                FilePerms(logged_denials).letters()
+            ));
+        }
+        if denied & res.quiet != 0 {
+            notes.push(format!(
+                "the denial of `{}` is not logged: plain `deny` rules are quiet, `audit deny` \
+                 ones are logged",
+                FilePerms(denied & res.quiet).letters()
+            ));
+        }
         Ok(Decision {
             query: query.to_string(),
             profile: p.name.clone(),
@@ -1041,7 +1289,7 @@ impl CompiledPolicy {
             },
             allowed: FilePerms(allowed).letters(),
             denied: FilePerms(denied).letters(),
-            audit: FilePerms(logged).letters(),
+            audit: FilePerms(allowed & res.audit).letters(),
             quiet: FilePerms(denied & res.quiet).letters(),
             exec,
             mode: p.mode,
@@ -1070,29 +1318,74 @@ impl CompiledPolicy {
         _perms: FilePerms,
     ) -> (bool, bool, bool, bool, Vec<String>, Vec<(usize, Effect)>) {
         let mut notes = Vec::new();
+        // The kernel walks `link`, a NUL, then `target` through the same automaton. Pair
+        // rules match there; so do ordinary rules whose globs run across the NUL (a
+        // negated class such as `[^f]` matches NUL), which is how `deny /sys/[^f]*/** wk`
+        // takes the subset marker off every link named `/sys/`.
+        let pair_text = format!("{link}\0{target}");
+        let pair_bits = FilePerms::LINK.union(FilePerms::LOCK).0;
         let mut m = Vec::new();
-        p.pair_links.matches_into(link, &mut m);
-        let pairs: Vec<&LinkPair> = m
+        p.pair_set.matches_into(&pair_text, &mut m);
+        let mut contribs: Vec<Contrib> = m
             .iter()
             .filter_map(|&i| p.pairs.get(i))
             .filter(|lp| owner_applies(lp.owner, owner))
-            .filter(|lp| match lp.target {
-                None => true,
-                Some(t) => p.pair_targets.is_match(t, target),
-            })
-            .collect();
-        let contribs: Vec<Contrib> = pairs
-            .iter()
             .map(|lp| Contrib {
                 rule: lp.rule,
                 deny: lp.deny,
                 audit: lp.audit,
                 priority: lp.priority,
-                bits: FilePerms::LINK.0,
+                // The subset marker sits in the `k` position of the owner half only.
+                bits: FilePerms::LINK.0
+                    | if (lp.subset || lp.deny) && owner {
+                        FilePerms::LOCK.0
+                    } else {
+                        0
+                    },
                 exact: false,
             })
             .collect();
-        let res = resolve(&contribs, FilePerms::LINK.0);
+        let mut mm = Vec::new();
+        p.file_globs.matches_into(&pair_text, &mut mm);
+        contribs.extend(
+            mm.iter()
+                .filter_map(|&i| p.files.get(i))
+                .filter(|f| owner_applies(f.owner, owner))
+                .map(|f| Contrib {
+                    rule: f.rule,
+                    deny: f.deny,
+                    audit: f.audit,
+                    priority: f.priority,
+                    // A deny rule's `l` lives only in its pair rule, not in its own state.
+                    bits: f.perms.0 & if f.deny { FilePerms::LOCK.0 } else { pair_bits },
+                    exact: false,
+                })
+                .filter(|c| c.bits != 0),
+        );
+        let res = resolve(&contribs, pair_bits);
+        // The link's own name must allow `l` as well.
+        let own = resolve(link_contribs, FilePerms::LINK.0);
+        if own.allow & FilePerms::LINK.0 == 0 {
+            notes.push(format!("no rule allows `l` on `{link}`"));
+            let rules = own
+                .winners
+                .get(6)
+                .map(|w| {
+                    w.iter()
+                        .filter_map(|&ci| link_contribs.get(ci))
+                        .map(|c| (c.rule, if c.deny { Effect::Deny } else { Effect::Allow }))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return (
+                false,
+                own.deny & FilePerms::LINK.0 != 0,
+                own.quiet & FilePerms::LINK.0 != 0,
+                false,
+                notes,
+                rules,
+            );
+        }
         let b = FilePerms::LINK.0;
         let winners: Vec<usize> = res.winners.get(6).cloned().unwrap_or_default();
         let mut rules: Vec<(usize, Effect)> = winners
@@ -1113,10 +1406,8 @@ impl CompiledPolicy {
                 rules,
             );
         }
-        let subset = winners
-            .iter()
-            .filter_map(|&ci| pairs.get(ci))
-            .any(|lp| lp.subset);
+        // The subset marker is the pair state's `k` bit.
+        let subset = res.allow & FilePerms::LOCK.0 != 0;
         if subset {
             // The link may carry no more permission than the target has.
             let all = ALL_FILE_PERMS.minus(FilePerms::LINK).0;
@@ -1157,6 +1448,26 @@ impl CompiledPolicy {
                 }
                 return (false, false, false, false, notes, rules);
             }
+            // An executable link must also run the same way as its target.
+            if lres.allow & tres.allow & FilePerms::EXEC.0 != 0 {
+                let lx = self
+                    .file_perms(&p.name, link, owner)
+                    .ok()
+                    .and_then(|f| f.exec);
+                let tx = self
+                    .file_perms(&p.name, target, owner)
+                    .ok()
+                    .and_then(|f| f.exec);
+                if lx != tx {
+                    notes.push(format!(
+                        "the link rule requires a subset: `{link}` would run as `{}` but \
+                         `{target}` runs as `{}`",
+                        lx.unwrap_or_default(),
+                        tx.unwrap_or_default()
+                    ));
+                    return (false, false, false, false, notes, rules);
+                }
+            }
             notes.push(format!(
                 "subset link: `{link}` has no permission that `{target}` lacks"
             ));
@@ -1184,6 +1495,30 @@ impl CompiledPolicy {
                     format!("`{path}` runs under the current profile `{}`.", p.name),
                 ),
                 ExecKind::Unconfined => (None, format!("`{path}` runs unconfined.{scrub_text}")),
+                // `-> &name`: the new program runs under a stack of both profiles.
+                ExecKind::Profile | ExecKind::Child
+                    if m.target.as_deref().is_some_and(|t| t.starts_with('&')) =>
+                {
+                    let stacked = m
+                        .target
+                        .as_deref()
+                        .map(|t| t.trim_start_matches('&'))
+                        .unwrap_or_default()
+                        .to_owned();
+                    let stacked = if m.kind == ExecKind::Child && !stacked.contains("//") {
+                        format!("{}//{stacked}", p.name)
+                    } else {
+                        stacked
+                    };
+                    (
+                        Some(format!("{}//&{stacked}", p.name)),
+                        format!(
+                            "`{path}` runs under the stack of the current profile `{}` and \
+                             `{stacked}`: an access must be allowed by both.{scrub_text}",
+                            p.name
+                        ),
+                    )
+                }
                 ExecKind::Profile => {
                     let t = m.target.clone().or_else(|| {
                         let mut a = Vec::new();
@@ -1271,7 +1606,6 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
             match explicit {
                 None => {
                     d.verdict = Verdict::Allow;
-                    d.audit = d.denied.clone();
                     d.complain_note = Some(format!(
                         "the profile is in complain mode: `{}` is allowed and logged as \
                          ALLOWED, because no rule denies it explicitly",
@@ -1279,13 +1613,26 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
                     ));
                 }
                 Some(perms) => {
+                    // What Linux 6.1's file.c does: a quiet denial returns its error
+                    // before the complain-mode conversion in aa_audit(); a logged one is
+                    // turned into ALLOWED there.
+                    let quiet = !d.quiet.is_empty();
+                    let debian = if quiet {
+                        "Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does not keep explicit \
+                         denies apart in complain mode, but a plain `deny` rule is quiet and \
+                         the 6.1 kernel returns the error of a quiet denial before complain \
+                         mode applies, so there the access is blocked without a log entry \
+                         (written `audit deny`, it would go through, logged as ALLOWED)"
+                    } else {
+                        "Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does not keep explicit \
+                         denies apart in complain mode: the `audit deny` denial goes through \
+                         there and is logged as ALLOWED"
+                    };
                     d.complain_note = Some(format!(
                         "the profile is in complain mode, but `{perms}` is refused by an \
-                         explicit deny rule. Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does \
-                         not keep explicit denies apart in complain mode and lets the access \
-                         through (a denial by `audit deny` is logged as ALLOWED); newer \
-                         AppArmor keeps explicit denies apart and blocks the access even in \
-                         complain mode. The verdict shown is the blocking one"
+                         explicit deny rule. {debian}; newer AppArmor keeps explicit denies \
+                         apart and blocks the access even in complain mode. The verdict shown \
+                         is the blocking one"
                     ));
                 }
             }

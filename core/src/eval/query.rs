@@ -718,6 +718,13 @@ fn parse_query_at(text: &str, base: usize) -> Result<Query, QueryError> {
             })
         }
         _ if is_perm_word(kw) => parse_file(&toks, first.start),
+        // A word of letters before a path is meant as permissions: point at the bad letter.
+        _ if rest.first().is_some_and(|t| t.text.starts_with('/'))
+            && kw.chars().all(|c| c.is_ascii_alphabetic())
+            && kw.chars().filter(|c| PERM_LETTERS.contains(*c)).count() * 2 >= kw.len() =>
+        {
+            parse_perms(first).and_then(|_| parse_file(&toks, first.start))
+        }
         _ if kw.starts_with('/') => {
             Err(
                 QueryError::new("the permissions come first", first.start, end)

@@ -231,6 +231,7 @@ test('keyboard: help overlay, panels, accessible labels', async ({ page }) => {
   await openFresh(page);
   await page.locator('body').press('?');
   await expect(page.getByRole('dialog')).toContainText('Keyboard shortcuts');
+  await expect(page.getByRole('dialog').getByRole('button', { name: 'Close' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await page.keyboard.press('Alt+4');
@@ -240,6 +241,7 @@ test('keyboard: help overlay, panels, accessible labels', async ({ page }) => {
   await expect(page.locator('#add-query')).toBeFocused();
   await page.keyboard.press('Control+Shift+S');
   await expect(page.locator('#share-link')).toHaveValue(/#s=1\./);
+  await expect(page.locator('#share-link')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   // Every form control has an accessible name.

@@ -218,6 +218,79 @@ fn compare_subject(
                 }
             }
         }
+        // Signals and ptrace, from the policydb: class byte, (signal number,) peer label;
+        // the accept entry's low bits are MAY_WRITE (send, trace), MAY_READ (receive,
+        // read), MAY_APPEND (tracedby), MAY_CREATE (readby).
+        let peers = [
+            "unconfined",
+            profile.as_str(),
+            "docker-default",
+            "runc",
+            "foo",
+            "a//b",
+        ];
+        for peer in peers {
+            for (sig, num) in [
+                ("hup", 1u8),
+                ("kill", 9),
+                ("usr1", 10),
+                ("term", 15),
+                ("cont", 18),
+            ] {
+                for (access, bit) in [("send", 2u32), ("receive", 4)] {
+                    let Some((accept, _)) =
+                        theirs.policydb_accept(&[&[10u8, num][..], peer.as_bytes()].concat())
+                    else {
+                        continue;
+                    };
+                    let q = Query::Signal {
+                        access: access.to_owned(),
+                        signal: Some(sig.to_owned()),
+                        peer: peer.to_owned(),
+                    };
+                    let Ok(d) = ours.decide(&profile, &q) else {
+                        continue;
+                    };
+                    n += 1;
+                    let kernel = accept & bit != 0;
+                    let mine = !d.allowed.is_empty();
+                    if kernel != mine {
+                        bad.push(format!(
+                            "{} {profile} signal {access} set={sig} peer={peer}: kernel {kernel}, armorlab {mine}",
+                            file.display()
+                        ));
+                    }
+                }
+            }
+            for (access, bit) in [
+                ("trace", 2u32),
+                ("read", 4),
+                ("tracedby", 8),
+                ("readby", 0x10),
+            ] {
+                let Some((accept, _)) =
+                    theirs.policydb_accept(&[&[9u8][..], peer.as_bytes()].concat())
+                else {
+                    continue;
+                };
+                let q = Query::Ptrace {
+                    access: access.to_owned(),
+                    peer: peer.to_owned(),
+                };
+                let Ok(d) = ours.decide(&profile, &q) else {
+                    continue;
+                };
+                n += 1;
+                let kernel = accept & bit != 0;
+                let mine = !d.allowed.is_empty();
+                if kernel != mine {
+                    bad.push(format!(
+                        "{} {profile} ptrace {access} peer={peer}: kernel {kernel}, armorlab {mine}",
+                        file.display()
+                    ));
+                }
+            }
+        }
         // Capabilities, by number.
         for (num, name) in CAPS.iter().enumerate() {
             let kernel = theirs.capability_allowed(num as u32);

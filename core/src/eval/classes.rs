@@ -135,10 +135,15 @@ impl Builder {
             .map(|c| CCond {
                 key: c.key.clone(),
                 values: c.values.clone(),
+                // Only addresses and mount points are paths; labels, names and the
+                // like keep their slashes (`a//b` is a child profile).
                 globs: c
                     .values
                     .iter()
-                    .map(|v| self.glob(v, rule, errors))
+                    .map(|v| {
+                        let path = matches!(c.key.as_str(), "addr" | "oldroot");
+                        self.glob_as(v, path, rule, errors)
+                    })
                     .collect(),
                 is_in: c.is_in,
             })
@@ -241,6 +246,11 @@ fn literal(text: &str) -> String {
 }
 
 impl ClassRules {
+    #[cfg(test)]
+    pub(super) fn debug_gm(&self, idx: usize, s: &str) -> bool {
+        self.gm(idx, s)
+    }
+
     fn gm(&self, idx: usize, s: &str) -> bool {
         idx != usize::MAX && self.globs.is_match(idx, s)
     }

@@ -1132,7 +1132,7 @@ impl CompiledPolicy {
         if perms.contains(FilePerms::LINK) {
             if let Some(target) = link_target {
                 let (ok, deny, quiet, audit, why, rules) =
-                    self.decide_link(p, path, target, owner, &contribs, perms);
+                    self.decide_link(p, path, target, owner, &contribs);
                 let b = FilePerms::LINK.0;
                 res.allow &= !b;
                 res.deny &= !b;
@@ -1315,7 +1315,6 @@ impl CompiledPolicy {
         target: &str,
         owner: bool,
         link_contribs: &[Contrib],
-        _perms: FilePerms,
     ) -> (bool, bool, bool, bool, Vec<String>, Vec<(usize, Effect)>) {
         let mut notes = Vec::new();
         // The kernel walks `link`, a NUL, then `target` through the same automaton. Pair

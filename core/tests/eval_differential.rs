@@ -291,6 +291,68 @@ fn compare_subject(
                 }
             }
         }
+        // Mount and umount, from the policydb: class byte, mount point, NUL, device,
+        // NUL, type, NUL, one byte (bit + 1) per flag set; MAY_MOUNT is 2, MAY_UMOUNT 4.
+        for mp in ["/mnt/", "/tmp/x/", "/", "/proc/"] {
+            for dev in ["/dev/sda1", "none", "tmpfs"] {
+                for ty in ["ext4", "tmpfs", "proc"] {
+                    for flags in [
+                        &[][..],
+                        &[("ro", 0u8)][..],
+                        &[("nosuid", 1), ("nodev", 2)][..],
+                    ] {
+                        let mut bytes = vec![7u8];
+                        bytes.extend_from_slice(mp.as_bytes());
+                        bytes.push(0);
+                        bytes.extend_from_slice(dev.as_bytes());
+                        bytes.push(0);
+                        bytes.extend_from_slice(ty.as_bytes());
+                        bytes.push(0);
+                        bytes.extend(flags.iter().map(|(_, bit)| bit + 1));
+                        let Some((accept, _)) = theirs.policydb_accept(&bytes) else {
+                            continue;
+                        };
+                        let q = Query::Mount {
+                            fstype: Some(ty.to_owned()),
+                            options: flags.iter().map(|(n, _)| (*n).to_owned()).collect(),
+                            source: dev.to_owned(),
+                            target: mp.to_owned(),
+                        };
+                        let Ok(d) = ours.decide(&profile, &q) else {
+                            continue;
+                        };
+                        n += 1;
+                        let kernel = accept & 2 != 0;
+                        let mine = !d.allowed.is_empty();
+                        if kernel != mine {
+                            bad.push(format!(
+                                "{} {profile} {q}: kernel {kernel}, armorlab {mine}",
+                                file.display()
+                            ));
+                        }
+                    }
+                }
+            }
+            let Some((accept, _)) = theirs.policydb_accept(&[&[7u8][..], mp.as_bytes()].concat())
+            else {
+                continue;
+            };
+            let q = Query::Umount {
+                target: mp.to_owned(),
+            };
+            let Ok(d) = ours.decide(&profile, &q) else {
+                continue;
+            };
+            n += 1;
+            let kernel = accept & 4 != 0;
+            let mine = !d.allowed.is_empty();
+            if kernel != mine {
+                bad.push(format!(
+                    "{} {profile} {q}: kernel {kernel}, armorlab {mine}",
+                    file.display()
+                ));
+            }
+        }
         // Capabilities, by number.
         for (num, name) in CAPS.iter().enumerate() {
             let kernel = theirs.capability_allowed(num as u32);
@@ -313,6 +375,58 @@ fn compare_subject(
     }
     (n, bad)
 }
+
+/// Removes the temporary subject file when the test ends.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+const RICH: &str = r#"
+include <tunables/global>
+profile rich flags=(attach_disconnected) {
+  include <abstractions/base>
+  capability chown dac_override,
+  deny capability sys_admin,
+  audit capability net_raw,
+  mount fstype=tmpfs -> /tmp/**,
+  mount options=(ro) /dev/sda1 -> /mnt/,
+  mount options in (ro, nosuid, nodev) fstype=ext4 /dev/sd* -> /media/**,
+  deny mount fstype=proc,
+  umount /mnt/,
+  umount /tmp/**,
+  signal (send) set=(kill, term) peer=foo,
+  signal (receive) peer=unconfined,
+  deny signal (send) set=(kill) peer=runc,
+  ptrace (read, readby) peer=docker-default,
+  ptrace (trace) peer=foo,
+  /etc/** r,
+  owner /home/*/** rwl,
+  other /srv/** r,
+  audit /var/log/** w,
+  deny /etc/shadow rwl,
+  audit deny /etc/gshadow r,
+  /usr/bin/* Px,
+  /usr/bin/sh ix,
+  /usr/local/bin/** Cx -> helper,
+  /opt/** pix,
+  /srv/bin/* Ux,
+  link subset /tmp/l* -> /tmp/t*,
+  link /run/a -> /run/b,
+  /tmp/** rwk,
+  /proc/sys/** r,
+  deny /proc/sys/kernel/** w,
+  profile helper {
+    /usr/local/** r,
+  }
+  ^hat1 {
+    /data/** rw,
+  }
+}
+"#;
 
 /// Capability names in kernel number order.
 const CAPS: [&str; 41] = [
@@ -378,6 +492,15 @@ fn file_decisions_agree_with_the_compiled_policy() {
         templates.join("docker-default.docs.apparmor"),
         templates.join("docker-default.rendered.apparmor"),
     ];
+    // A profile exercising what the real profiles use little: mount options, ptrace and
+    // signal sets, owner rules, exec modes, links, hats and children, audit and priority-free
+    // deny combinations.
+    let rich = std::env::temp_dir().join(format!(
+        "armorlab-eval-rich-{}.apparmor",
+        std::process::id()
+    ));
+    std::fs::write(&rich, RICH).unwrap();
+    subjects.push(rich.clone());
     let mut etc_profiles: Vec<PathBuf> = std::fs::read_dir(etc)
         .unwrap()
         .flatten()
@@ -387,6 +510,7 @@ fn file_decisions_agree_with_the_compiled_policy() {
     etc_profiles.sort();
     subjects.extend(etc_profiles);
     let mut total = 0;
+    let _cleanup = Cleanup(rich);
     let mut all_bad = Vec::new();
     for s in &subjects {
         let (n, bad) = compare_subject(s, &provider, &compiler);

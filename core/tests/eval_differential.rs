@@ -473,6 +473,74 @@ const CAPS: [&str; 41] = [
     "checkpoint_restore",
 ];
 
+/// Network rules, against the `net_allowed_af` table that the parser writes for a feature
+/// set with af_mask network mediation (the conformance suite's `features.all`; Debian's
+/// pinned set writes none).
+fn compare_network(
+    file: &Path,
+    provider: &MemoryProvider,
+    compiler: &Compiler,
+) -> (usize, Vec<String>) {
+    let Ok(oracle) = compiler.compile_file(file) else {
+        return (0, Vec::new());
+    };
+    let text = std::fs::read_to_string(file).unwrap();
+    let a = analyze(&file.to_string_lossy(), &text, provider);
+    if a.has_errors() {
+        return (0, Vec::new());
+    }
+    let Ok(ours) = compile(&a.policy, &a.sources) else {
+        return (0, Vec::new());
+    };
+    let families = [
+        ("unix", 1u16),
+        ("inet", 2),
+        ("inet6", 10),
+        ("netlink", 16),
+        ("packet", 17),
+        ("bluetooth", 31),
+        ("alg", 38),
+        ("vsock", 40),
+    ];
+    let types = [
+        ("stream", 1u16),
+        ("dgram", 2),
+        ("raw", 3),
+        ("rdm", 4),
+        ("seqpacket", 5),
+        ("packet", 10),
+    ];
+    let mut n = 0;
+    let mut bad = Vec::new();
+    for profile in oracle.profiles() {
+        let theirs = oracle.profile(&profile).unwrap();
+        for (fname, f) in families {
+            for (tname, t) in types {
+                let Some(kernel) = theirs.net_allowed_af(f, t) else {
+                    continue;
+                };
+                let q = Query::Network {
+                    domain: fname.to_owned(),
+                    sock_type: Some(tname.to_owned()),
+                    protocol: None,
+                };
+                let Ok(d) = ours.decide(&profile, &q) else {
+                    continue;
+                };
+                n += 1;
+                let mine = !d.allowed.is_empty();
+                if kernel != mine {
+                    bad.push(format!(
+                        "{} {profile} {q}: kernel {kernel}, armorlab {mine}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    (n, bad)
+}
+
 #[test]
 fn file_decisions_agree_with_the_compiled_policy() {
     if !parser_available() {
@@ -517,6 +585,33 @@ fn file_decisions_agree_with_the_compiled_policy() {
         println!("{}: {n} queries, {} disagreements", s.display(), bad.len());
         total += n;
         all_bad.extend(bad);
+    }
+    // Network, when the conformance data (with its feature file) is here.
+    let features = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(2)
+        .take(3)
+        .map(|a| a.join("shared/conformance/apparmor-parser-tests/features_files/features.all"))
+        .chain(std::env::var("ARMORLAB_SHARED").ok().map(|b| {
+            PathBuf::from(b).join("conformance/apparmor-parser-tests/features_files/features.all")
+        }))
+        .find(|p| p.is_file());
+    match features {
+        Some(f) => {
+            let all = Compiler {
+                features: armorlab_oracle::Features::File(f),
+                ..Compiler::with_includes(["/etc/apparmor.d"])
+            };
+            let mut net = 0;
+            for s in &subjects {
+                let (n, bad) = compare_network(s, &provider, &all);
+                net += n;
+                all_bad.extend(bad);
+            }
+            println!("network: {net} queries compared against net_allowed_af");
+            total += net;
+        }
+        None => println!("features.all is absent: network is not compared"),
     }
     println!("{total} queries compared");
     // Every refusal, then a sample of the differing answers.

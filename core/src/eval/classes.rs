@@ -524,6 +524,20 @@ fn rule_matches(pol: &CompiledPolicy, c: &ClassRules, r: &CRule, q: &Query) -> b
             }
             net_match(a, domain, sock_type.as_deref(), protocol.as_deref())
         }
+        // Creating a unix socket is also what a `unix (create)` rule allows (the parser
+        // then opens the unix family in the network table and leaves the rest to the
+        // unix rules).
+        (
+            Kind::Unix(a),
+            Query::Network {
+                domain, sock_type, ..
+            },
+        ) if domain == "unix" => {
+            access_ok(&a.access, "unix", "create")
+                && c.cond_ok(&a.conds, "type", sock_type.as_deref())
+                && a.peer.is_empty()
+                && a.conds.iter().all(|k| k.key == "type")
+        }
         (Kind::Network(a), Query::Unix { sock_type, .. }) => {
             let nr = net_rule(a);
             (pol.network_covers_unix() || nr.domain == Some("unix"))

@@ -3,8 +3,8 @@
 use crate::engine::{self, Analyzed};
 use crate::fsprovider::{read_text, FsProvider, ReadError};
 use crate::report::{
-    print_diagnostic, print_warning, snippet, CliError, ColorChoice, Style, EXIT_ERROR, EXIT_OK,
-    EXIT_PROBLEMS,
+    errln, errprint, print_diagnostic, print_warning, snippet, CliError, ColorChoice, Style,
+    EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS,
 };
 use crate::{ExportTo, Format, IncludeArgs};
 use armorlab_core::model::{Policy, Profile};
@@ -13,11 +13,33 @@ use armorlab_core::Severity;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// The most a profile read from stdin may be, like a file.
+const MAX_STDIN_BYTES: u64 = 8 * 1024 * 1024;
+
 /// The largest share link we decode; real links are a few KiB.
 const MAX_LINK_BYTES: usize = 1024 * 1024;
 
 /// Reads a profile file with an error that names it.
 pub fn read_input(path: &Path) -> Result<String, CliError> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(MAX_STDIN_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::fatal(format!("cannot read stdin: {e}")))?;
+        if bytes.len() as u64 > MAX_STDIN_BYTES {
+            return Err(CliError::fatal(format!(
+                "stdin is larger than {} MiB",
+                MAX_STDIN_BYTES / 1024 / 1024
+            )));
+        }
+        return String::from_utf8(bytes).map_err(|e| {
+            CliError::fatal(format!(
+                "cannot read stdin: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        });
+    }
     read_text(path).map_err(|e| {
         let shown = path.display();
         match e {
@@ -33,21 +55,17 @@ pub fn read_input(path: &Path) -> Result<String, CliError> {
 
 /// The name a file is shown under in diagnostics.
 pub fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        return "<stdin>".to_owned();
+    }
     path.to_string_lossy().into_owned()
-}
-
-fn unavailable(e: engine::Unavailable) -> CliError {
-    CliError::fatal_help(
-        e.to_string(),
-        "build armorlab with `--features core-api` once the core's analyzer is merged",
-    )
 }
 
 /// Reads and analyzes a profile file.
 pub fn analyze_file(inc: &IncludeArgs, path: &Path) -> Result<Analyzed, CliError> {
     let text = read_input(path)?;
     let provider = FsProvider::new(&inc.include);
-    engine::analyze(&display_name(path), &text, &provider).map_err(unavailable)
+    Ok(engine::analyze(&display_name(path), &text, &provider))
 }
 
 /// Prints every diagnostic; returns the number of errors.
@@ -114,6 +132,15 @@ pub fn check(
             Ok(a) => a,
             Err(CliError::Fatal { message, help }) => {
                 crate::report::print_error(style, &message, help.as_deref());
+                if format == Format::Json {
+                    // Consumers of the JSON lines see every file, readable or not.
+                    let obj = serde_json::json!({
+                        "file": display_name(path),
+                        "valid": false,
+                        "error": message,
+                    });
+                    writeln!(out, "{obj}")?;
+                }
                 io_failed = true;
                 continue;
             }
@@ -172,6 +199,8 @@ struct QueryItem {
     text: String,
     expect: Option<String>,
     origin: Option<(String, usize)>,
+    /// The whole line (or argument) the query came from, for snippets.
+    line: String,
 }
 
 /// Splits an `expect allow|deny` prefix off a query.
@@ -209,6 +238,11 @@ pub fn test(
 ) -> Result<u8, CliError> {
     let style = Style::stderr(color);
     let ostyle = Style::stdout(color);
+    if file == Path::new("-") && queries_file == Some(Path::new("-")) {
+        return Err(CliError::fatal(
+            "the profile and the queries cannot both come from stdin",
+        ));
+    }
     let mut items = Vec::new();
     let mut bad_queries = 0usize;
     for a in args {
@@ -217,6 +251,7 @@ pub fn test(
                 text,
                 expect,
                 origin: None,
+                line: a.clone(),
             }),
             Err(msg) => return Err(CliError::fatal(format!("in query `{a}`: {msg}"))),
         }
@@ -242,10 +277,11 @@ pub fn test(
                     text,
                     expect,
                     origin: Some((qname.clone(), i + 1)),
+                    line: line.to_owned(),
                 }),
                 Err(msg) => {
                     bad_queries += 1;
-                    eprint!(
+                    errprint!(
                         "{}: {msg}\n{}",
                         style.red("error"),
                         crate::report::snippet_at(
@@ -275,7 +311,7 @@ pub fn test(
             file.display()
         )));
     }
-    let compiled = match engine::compile(&a).map_err(unavailable)? {
+    let compiled = match engine::compile(&a) {
         Ok(c) => c,
         Err(diags) => {
             for d in diags {
@@ -312,11 +348,7 @@ pub fn test(
             Ok(d) => d,
             Err(e) => {
                 bad_queries += 1;
-                eprintln!(
-                    "{}: {where_}cannot decide `{}`: {e}",
-                    style.red("error"),
-                    item.text
-                );
+                report_query_problem(style, item, &e);
                 continue;
             }
         };
@@ -376,6 +408,46 @@ pub fn test(
     })
 }
 
+/// Prints why a query could not be decided, pointing into the line it came from.
+fn report_query_problem(style: Style, item: &QueryItem, e: &engine::QueryProblem) {
+    let mut msg = format!(
+        "{}: cannot decide `{}`: {e}\n",
+        style.red("error"),
+        item.text
+    );
+    if let Some(offset) = e.offset {
+        // The query text sits inside its line after any `expect ...` prefix.
+        let base = item.line.find(item.text.as_str()).unwrap_or(0);
+        let col = item
+            .line
+            .get(..(base + offset).min(item.line.len()))
+            .map_or(0, |p| p.chars().count());
+        let (name, line_no) = match &item.origin {
+            Some((f, l)) => (f.clone(), *l as u32),
+            None => ("<query>".to_owned(), 1),
+        };
+        let width = item
+            .text
+            .get(offset.min(item.text.len())..)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map_or(1, |w| w.chars().count().max(1));
+        msg.push_str(&crate::report::snippet_at(
+            style,
+            &name,
+            &item.line,
+            line_no,
+            col as u32 + 1,
+            width,
+        ));
+    } else if let Some((f, l)) = &item.origin {
+        msg.push_str(&format!("  {} {f}:{l}\n", style.blue("-->")));
+    }
+    if let Some(h) = &e.help {
+        msg.push_str(&format!("  {} {h}\n", style.blue("= help:")));
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{msg}");
+}
+
 fn letters(v: &serde_json::Value, key: &str) -> String {
     match v.get(key) {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -418,6 +490,14 @@ fn write_human_decision(
     }
     if !perms.is_empty() {
         writeln!(out, "      {}", style.dim(&perms.join(", ")))?;
+    }
+    if let Some(exec) = d.get("exec").filter(|e| !e.is_null()) {
+        let mode = exec.get("mode").and_then(|m| m.as_str()).unwrap_or("x");
+        let why = exec
+            .get("explanation")
+            .and_then(|m| m.as_str())
+            .unwrap_or("");
+        writeln!(out, "      {} {mode}: {why}", style.dim("exec"))?;
     }
     if let Some(rules) = d.get("rules").and_then(|r| r.as_array()) {
         if rules.is_empty() {
@@ -524,7 +604,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         } else {
             display_name(path)
         };
-        let formatted = match engine::format(&text).map_err(unavailable)? {
+        let formatted = match engine::format(&text) {
             Ok(f) => f,
             Err(diags) => {
                 let mut sources = SourceMap::new();
@@ -532,7 +612,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
                 for d in diags {
                     print_diagnostic(style, &sources, &d.with_position(&sources));
                 }
-                eprintln!(
+                errln!(
                     "{}: `{name}` was not formatted: it has errors",
                     style.red("error")
                 );
@@ -543,7 +623,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         if stdin {
             if check {
                 if formatted != text {
-                    eprintln!("{name} is not formatted");
+                    errln!("{name} is not formatted");
                     code = code.max(EXIT_PROBLEMS);
                 }
             } else {
@@ -556,13 +636,13 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         }
         if check {
             writeln!(out, "{name}")?;
-            eprintln!("{}: `{name}` is not formatted", style.yellow("warning"));
+            errln!("{}: `{name}` is not formatted", style.yellow("warning"));
             code = code.max(EXIT_PROBLEMS);
         } else if let Err(e) = write_atomic(path, formatted.as_bytes()) {
             crate::report::print_error(style, &format!("cannot write `{name}`: {e}"), None);
             code = EXIT_ERROR;
         } else {
-            eprintln!("formatted {name}");
+            errln!("formatted {name}");
         }
     }
     Ok(code)
@@ -583,7 +663,7 @@ pub fn export(
     let style = Style::stderr(color);
     let text = read_input(file)?;
     let provider = FsProvider::new(&inc.include);
-    let a = engine::analyze(&display_name(file), &text, &provider).map_err(unavailable)?;
+    let a = engine::analyze(&display_name(file), &text, &provider);
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was exported",
@@ -614,7 +694,7 @@ pub fn export(
             let p = select_profile(&a.policy, profile, file)?;
             let e = armorlab_core::export::spo(p, &a.sources);
             for n in &e.notes {
-                eprintln!("{}: {n}", style.blue("note"));
+                errln!("{}: {n}", style.blue("note"));
             }
             for loss in &e.losses {
                 let head = if allow_lossy {
@@ -622,7 +702,7 @@ pub fn export(
                 } else {
                     style.red("error[lossy]")
                 };
-                eprint!(
+                errprint!(
                     "{head}: {}\n{}\n",
                     style.bold(&format!(
                         "`{}` cannot be expressed: {}",
@@ -641,6 +721,12 @@ pub fn export(
                     Some("pass `--allow-lossy` to export the rest anyway, or use `--to kubernetes` and load the full profile on the nodes"),
                 );
                 return Err(CliError::Problems(String::new()));
+            }
+            if e.may_widen && allow_lossy {
+                print_warning(
+                    style,
+                    "deny rules are left out: the resource may allow what they denied",
+                );
             }
             if !e.losses.is_empty() {
                 print_warning(
@@ -705,16 +791,29 @@ pub fn import(
         )));
     }
     let frag = fragment_of(&link);
-    if frag.is_empty() {
+    if frag.is_empty() || (link.contains("://") && !link.contains('#')) {
         return Err(CliError::fatal_help(
             "the share link has no content after `#`",
             "copy the whole link from the playground's share button",
         ));
     }
     let share = engine::decode_share(frag)
-        .map_err(unavailable)?
         .map_err(|e| CliError::fatal(format!("not a valid share link: {e}")))?;
+    // A link may name a template instead of carrying the profile text.
+    let profile_text = match (&share.template, share.profile.is_empty()) {
+        (Some(id), true) => crate::templates::template(id)
+            .ok_or_else(|| {
+                CliError::fatal(format!(
+                    "the share link names the template `{id}`, which this armorlab does not know"
+                ))
+            })?
+            .to_owned(),
+        _ => share.profile.clone(),
+    };
     if let Some(dir) = includes_out {
+        // Every target is checked before anything is written, so a link with one bad
+        // path changes nothing.
+        let mut targets = Vec::new();
         for (path, text) in &share.includes {
             let target = contained_path(dir, path).ok_or_else(|| {
                 CliError::fatal(format!(
@@ -722,6 +821,9 @@ pub fn import(
                     dir.display()
                 ))
             })?;
+            targets.push((target, text));
+        }
+        for (target, text) in targets {
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     CliError::fatal(format!("cannot create `{}`: {e}", parent.display()))
@@ -730,10 +832,10 @@ pub fn import(
             write_atomic(&target, text.as_bytes()).map_err(|e| {
                 CliError::fatal(format!("cannot write `{}`: {e}", target.display()))
             })?;
-            eprintln!("wrote include {}", target.display());
+            errln!("wrote include {}", target.display());
         }
     } else if !share.includes.is_empty() {
-        eprintln!(
+        errln!(
             "note: the link carries {} edited include file(s) ({}); write them with `--includes-out DIR`",
             share.includes.len(),
             share
@@ -754,11 +856,11 @@ pub fn import(
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", q.display())))?;
     }
     match output {
-        Some(p) => write_atomic(p, share.profile.as_bytes())
+        Some(p) => write_atomic(p, profile_text.as_bytes())
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", p.display())))?,
         None => std::io::stdout()
             .lock()
-            .write_all(share.profile.as_bytes())?,
+            .write_all(profile_text.as_bytes())?,
     }
     Ok(EXIT_OK)
 }

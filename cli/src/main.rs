@@ -8,6 +8,7 @@ mod engine;
 mod fsprovider;
 mod report;
 mod system;
+mod templates;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use report::{CliError, ColorChoice, Style, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS};
@@ -89,7 +90,7 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Profile files to check.
+        /// Profile files to check (`-` for stdin).
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
@@ -114,7 +115,7 @@ Examples:
     Test {
         #[command(flatten)]
         inc: IncludeArgs,
-        /// The profile file.
+        /// The profile file (`-` for stdin).
         #[arg(value_name = "PROFILE_FILE")]
         file: PathBuf,
         /// Which profile of the file (needed when it defines several).
@@ -271,7 +272,11 @@ Examples:
         keep_file: bool,
     },
     /// Show loaded profiles and which processes they confine
-    #[command(after_help = concat!("Examples:
+    #[command(after_help = concat!("Lists the loaded profiles with their modes, the confined processes, and the
+processes of containers (Docker, containerd, CRI-O, Podman, Kubernetes; found by their
+cgroup) that run unconfined, e.g. because their profile never loaded.
+
+Examples:
   sudo armorlab status
   sudo armorlab status --format json | jq '.processes[] | select(.mode == \"unconfined\")'
 

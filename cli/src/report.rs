@@ -5,6 +5,24 @@ use armorlab_core::source::SourceMap;
 use armorlab_core::{Diagnostic, Severity};
 use std::io::{IsTerminal, Write};
 
+/// `eprintln!` that ignores a closed or broken stderr instead of panicking.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
+/// `eprint!` that ignores a closed or broken stderr instead of panicking.
+macro_rules! errprint {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
+pub(crate) use {errln, errprint};
+
 /// Exit status: everything fine.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: the check found problems (invalid profile, failed expectation, lossy
@@ -205,12 +223,11 @@ pub fn snippet_at(
 
 /// Prints one diagnostic with its snippet to stderr.
 pub fn print_diagnostic(style: Style, sources: &SourceMap, d: &Diagnostic) {
-    let (label, head) = match d.severity {
-        Severity::Error => ("error", style.red(&format!("error[{}]", d.code))),
-        Severity::Warning => ("warning", style.yellow(&format!("warning[{}]", d.code))),
-        Severity::Note => ("note", style.bold(&format!("note[{}]", d.code))),
+    let head = match d.severity {
+        Severity::Error => style.red(&format!("error[{}]", d.code)),
+        Severity::Warning => style.yellow(&format!("warning[{}]", d.code)),
+        Severity::Note => style.bold(&format!("note[{}]", d.code)),
     };
-    let _ = label;
     let mut out = format!("{head}: {}\n", style.bold(&d.message));
     out.push_str(&snippet(style, sources, d.location.file, d.location.span));
     for inc in d.included_from.iter().rev() {

@@ -3,9 +3,11 @@
 //! Every path (`/sys`, `/proc`, the profile directory, the parser binary) comes from
 //! [`HostArgs`], so tests point them at a fake root and a fake `apparmor_parser`.
 
-use crate::commands::{analyze_file, display_name, report_diagnostics, write_atomic};
+use crate::commands::{display_name, report_diagnostics, write_atomic};
 use crate::engine;
-use crate::report::{snippet_at, CliError, ColorChoice, Style, EXIT_OK, EXIT_PROBLEMS};
+use crate::report::{
+    errln, errprint, snippet_at, CliError, ColorChoice, Style, EXIT_OK, EXIT_PROBLEMS,
+};
 use crate::{Format, HostArgs, IncludeArgs};
 use armorlab_core::model::{Profile, ProfileMode};
 use std::collections::BTreeMap;
@@ -192,19 +194,16 @@ fn names_defined_by(path: &Path) -> Vec<String> {
     let Ok(text) = crate::fsprovider::read_text(path) else {
         return Vec::new();
     };
-    match engine::analyze(
+    engine::analyze(
         &display_name(path),
         &text,
         &armorlab_core::source::NoIncludes,
-    ) {
-        Ok(a) => a
-            .policy
-            .profiles
-            .iter()
-            .map(|p| p.full_name.clone())
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    )
+    .policy
+    .profiles
+    .iter()
+    .map(|p| p.full_name.clone())
+    .collect()
 }
 
 /// Runs the parser; on failure returns its stderr.
@@ -241,12 +240,12 @@ fn run_parser(
 fn explain_parser_error(style: Style, msg: &str, installed: &Path, user_file: &Path, text: &str) {
     let installed_s = installed.to_string_lossy();
     let shown = msg.replace(installed_s.as_ref(), &display_name(user_file));
-    eprintln!(
+    errln!(
         "{}: apparmor_parser rejected the profile:",
         style.red("error")
     );
     for l in shown.lines() {
-        eprintln!("  {l}");
+        errln!("  {l}");
     }
     if let Some(line) = parser_error_line(msg) {
         let line_text = text
@@ -254,7 +253,7 @@ fn explain_parser_error(style: Style, msg: &str, installed: &Path, user_file: &P
             .nth(line.saturating_sub(1) as usize)
             .unwrap_or("");
         let indent = line_text.len() - line_text.trim_start().len();
-        eprint!(
+        errprint!(
             "{}",
             snippet_at(
                 style,
@@ -300,14 +299,24 @@ fn verify_loaded(host: &HostArgs, expected: &[(String, &'static str)]) -> Result
 /// `armorlab load`.
 pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     let style = Style::stderr(color);
-    let a = analyze_file(&o.inc, &o.file)?;
+    if o.file == Path::new("-") {
+        return Err(CliError::fatal_help(
+            "`load` needs a profile file, not stdin",
+            "save the profile to a file first: apparmor_parser reads it from there",
+        ));
+    }
+    let text = crate::commands::read_input(&o.file)?;
+    let a = engine::analyze(
+        &display_name(&o.file),
+        &text,
+        &crate::fsprovider::FsProvider::new(&o.inc.include),
+    );
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was loaded",
             o.file.display()
         )));
     }
-    let text = crate::commands::read_input(&o.file)?;
     let Some(first) = a.policy.profiles.first() else {
         return Err(CliError::Problems(format!(
             "`{}` defines no profile; nothing was loaded",
@@ -406,6 +415,23 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         }
     }
 
+    // apparmor_parser resolves a relative quoted include against its working directory:
+    // it works now, but the boot-time load (another directory) will not find it.
+    for inc in armorlab_core::export::includes(&text) {
+        if inc.style == armorlab_core::source::IncludeStyle::Quoted && !inc.name.starts_with('/') {
+            crate::report::print_warning(
+                style,
+                &format!(
+                    "{}:{}: `include \"{}\"` is relative to the working directory; it loads now but not at boot (use an absolute path or `<{}>`)",
+                    o.file.display(),
+                    inc.line,
+                    inc.name,
+                    inc.name
+                ),
+            );
+        }
+    }
+
     let mut expected: Vec<(String, &'static str)> = Vec::new();
     for p in &a.policy.profiles {
         let mode = if o.complain {
@@ -455,6 +481,13 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     o.host.require_root("loading a profile")?;
     o.host.require_enabled()?;
     let parser = o.host.parser()?;
+    // A rollback reloads the previous version in the mode the kernel had it in, so a
+    // profile that was in complain mode (loaded with -C) does not come back enforcing.
+    let loaded_before = loaded_profiles(&o.host)?;
+    let was_complain = expected
+        .iter()
+        .any(|(n, _)| loaded_before.get(n).map(String::as_str) == Some("complain"));
+    let reload_args: &[&str] = if was_complain { &["-r", "-C"] } else { &["-r"] };
 
     // Install: keep the previous version, then replace atomically.
     let previous = if dest.is_file() {
@@ -499,9 +532,9 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         Some(prev) => {
             let restored = write_atomic(&dest, prev)
                 .map_err(|e| format!("cannot restore `{}`: {e}", dest.display()))
-                .and_then(|_| run_parser(&parser, &["-r"], &dest, &o.inc).map(|_| ()));
+                .and_then(|_| run_parser(&parser, reload_args, &dest, &o.inc).map(|_| ()));
             match restored {
-                Ok(()) => eprintln!(
+                Ok(()) => errln!(
                     "{}: restored and reloaded the previous version of {}",
                     style.blue("note"),
                     dest.display()
@@ -524,7 +557,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
                 let _ = run_parser(&parser, &["-R"], &dest, &o.inc);
             }
             let _ = std::fs::remove_file(&dest);
-            eprintln!(
+            errln!(
                 "{}: removed {} again (there was no previous version)",
                 style.blue("note"),
                 dest.display()
@@ -626,6 +659,23 @@ struct ProcessInfo {
     comm: String,
     profile: String,
     mode: String,
+    /// The container the process runs in (from its cgroup), if any.
+    container: Option<String>,
+}
+
+/// The container a process runs in, from `/proc/PID/cgroup`: Docker, containerd, CRI-O,
+/// Podman and Kubernetes put the container id or pod in the cgroup path.
+fn container_of(proc_dir: &Path) -> Option<String> {
+    let cg = std::fs::read_to_string(proc_dir.join("cgroup")).ok()?;
+    const MARKERS: [&str; 6] = ["docker", "containerd", "kubepods", "libpod", "crio", "lxc"];
+    cg.lines()
+        .filter_map(|l| l.splitn(3, ':').nth(2))
+        .find(|path| MARKERS.iter().any(|m| path.contains(m)))
+        .map(|path| {
+            // The last component names the container (`docker-<id>.scope`, `<id>`).
+            let last = path.rsplit('/').find(|c| !c.is_empty()).unwrap_or(path);
+            last.trim_end_matches(".scope").to_owned()
+        })
 }
 
 /// Reads a process's label: `name (mode)` or `unconfined`.
@@ -672,6 +722,7 @@ pub fn status(color: ColorChoice, host: &HostArgs, format: Format) -> Result<u8,
                 comm,
                 profile,
                 mode,
+                container: container_of(&e.path()),
             });
         }
     }
@@ -715,7 +766,41 @@ pub fn status(color: ColorChoice, host: &HostArgs, format: Format) -> Result<u8,
                 processes.len() - confined.len()
             )?;
             for p in confined {
-                writeln!(out, "  {} {} ({})  {}", p.pid, p.comm, p.mode, p.profile)?;
+                let place = p
+                    .container
+                    .as_ref()
+                    .map(|c| format!("  [container {c}]"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {} {} ({})  {}{place}",
+                    p.pid, p.comm, p.mode, p.profile
+                )?;
+            }
+            // The case this command exists for: a container whose profile never loaded
+            // runs unconfined, silently.
+            let bare: Vec<&ProcessInfo> = processes
+                .iter()
+                .filter(|p| p.profile == "unconfined" && p.container.is_some())
+                .collect();
+            if !bare.is_empty() {
+                writeln!(
+                    out,
+                    "{}",
+                    style.red(&format!(
+                        "{} container process(es) run unconfined:",
+                        bare.len()
+                    ))
+                )?;
+                for p in bare {
+                    writeln!(
+                        out,
+                        "  {} {}  [container {}]",
+                        p.pid,
+                        p.comm,
+                        p.container.as_deref().unwrap_or("")
+                    )?;
+                }
             }
         }
     }

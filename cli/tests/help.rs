@@ -87,3 +87,29 @@ fn colour_is_off_when_output_is_not_a_terminal() {
         forced.stderr
     );
 }
+
+#[test]
+fn a_broken_stderr_pipe_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad"), "profile p {\n  /x rwzz,\n}\n").unwrap();
+    std::fs::write(dir.path().join("lossy"), "profile p {\n  deny /x w,\n}\n").unwrap();
+    for (args, code) in [
+        (["check", "bad", "", ""], 1),
+        (["export", "lossy", "--to", "spo"], 1),
+    ] {
+        let args: Vec<&str> = args.iter().copied().filter(|a| !a.is_empty()).collect();
+        // The reading end of stderr is closed before the child starts: every diagnostic
+        // write fails with EPIPE, and the exit code must still be the command's (a panic
+        // would give 101).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = std::process::Command::new(bin())
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+}

@@ -103,7 +103,7 @@ fn status_lists_profiles_modes_and_confined_processes() {
     assert_eq!(procs.len(), 3);
     assert_eq!(
         procs[0],
-        serde_json::json!({"pid": 1, "comm": "init", "profile": "unconfined", "mode": "unconfined"})
+        serde_json::json!({"pid": 1, "comm": "init", "profile": "unconfined", "mode": "unconfined", "container": null})
     );
     assert_eq!(procs[1]["profile"], "docker-default");
     assert_eq!(procs[2]["mode"], "complain");
@@ -162,4 +162,48 @@ fn unload_writes_the_name_to_remove_and_checks_it_is_gone() {
     );
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(o.stderr.contains("still loaded"), "{}", o.stderr);
+}
+
+#[test]
+fn status_points_out_containers_that_run_unconfined() {
+    let h = FakeHost::new("Y\n", "docker-default (enforce)\n");
+    h.process(10, "nginx", "docker-default (enforce)", true);
+    write(
+        &h.root,
+        "proc/10/cgroup",
+        "0::/system.slice/docker-0123abcd.scope\n",
+    );
+    h.process(20, "redis", "unconfined", true);
+    write(
+        &h.root,
+        "proc/20/cgroup",
+        "0::/kubepods/besteffort/pod42/89ef\n",
+    );
+    h.process(30, "sshd", "unconfined", true);
+    write(&h.root, "proc/30/cgroup", "0::/system.slice/ssh.service\n");
+
+    let o = h.run(&["status"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout
+            .contains("  10 nginx (enforce)  docker-default  [container docker-0123abcd]"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("1 container process(es) run unconfined:\n  20 redis  [container 89ef]\n"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("sshd"),
+        "a host service is not a container: {}",
+        o.stdout
+    );
+
+    let j = h.run(&["status", "--format", "json"], &[]);
+    let v: serde_json::Value = serde_json::from_str(j.stdout.trim()).unwrap();
+    assert_eq!(v["processes"][1]["container"], "89ef");
+    assert_eq!(v["processes"][2]["container"], serde_json::Value::Null);
 }

@@ -1,13 +1,308 @@
-//! Canonical formatting (being written).
+//! Canonical formatting: two-space indentation by block depth, one statement per line,
+//! single spaces between tokens, `key=value` conditions without spaces, `, ` between
+//! list values, at most one blank line in a row. Comments stay where they were: on their
+//! own line, or after the statement they followed on the same line. Includes stay
+//! includes (written `include`, the non-deprecated spelling).
+//!
+//! The output parses to the same policy as the input (see `tests/format_roundtrip.rs`).
+//!
+//! ```
+//! use armorlab_core::format::format_source;
+//! let out = format_source("profile p {\n/tmp/**   rw,  # scratch\n}\n").unwrap();
+//! assert_eq!(out, "profile p {\n  /tmp/** rw, # scratch\n}\n");
+//! ```
 
 use crate::diagnostics::Diagnostic;
+use crate::source::{FileId, IncludeStyle, SourceFile, SourceMap, Span};
+use crate::syntax::{self, AssignOp, Include, Item, Token, TokenKind};
 
 /// Canonical formatting of one file's text (includes kept as includes, comments kept).
 /// Errors when the text has syntax errors (return them).
 pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
-    let tree = crate::syntax::parse(text, crate::source::FileId(0));
+    let tree = syntax::parse(text, FileId(0));
     if !tree.diagnostics.is_empty() {
-        return Err(tree.diagnostics);
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new("", text));
+        return Err(tree
+            .diagnostics
+            .into_iter()
+            .map(|d| d.with_position(&sources))
+            .collect());
     }
-    Ok(text.to_owned())
+    let mut p = Printer {
+        src: text,
+        out: String::with_capacity(text.len()),
+    };
+    p.items(&tree.items, 0, 0);
+    if !p.out.is_empty() && !p.out.ends_with('\n') {
+        p.out.push('\n');
+    }
+    Ok(p.out)
+}
+
+struct Printer<'a> {
+    src: &'a str,
+    out: String,
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Comment(s) | Item::Error(s) => *s,
+        Item::Include(i) | Item::Abi(i) => i.span,
+        Item::VarDef(v) => v.span,
+        Item::BoolDef(b) => b.span,
+        Item::If(i) => i.span,
+        Item::Block(b) => b.span,
+        Item::Rule(r) => r.span,
+    }
+}
+
+/// Whether a token is a condition key that `=` attaches to (`peer=`, `kill.signal=`).
+fn is_key(t: &Token) -> bool {
+    t.kind == TokenKind::Word
+        && !t.text.is_empty()
+        && t.text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b':'))
+}
+
+/// Writes a token as it must be spelled to lex back to itself.
+fn push_token(out: &mut String, t: &Token) {
+    if t.kind == TokenKind::Quoted {
+        out.push('"');
+        out.push_str(&t.text);
+        out.push('"');
+    } else {
+        out.push_str(&t.text);
+    }
+}
+
+/// Joins tokens with canonical spacing.
+fn join(toks: &[Token]) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut prev: Option<&Token> = None;
+    let mut attached_eq = false;
+    for t in toks {
+        if let Some(p) = prev {
+            let space = match (p.kind, t.kind) {
+                (TokenKind::LParen, _) | (_, TokenKind::RParen) | (TokenKind::Caret, _) => "",
+                (_, TokenKind::Eq) if is_key(p) && p.text != "in" => "",
+                (TokenKind::Eq, _) if attached_eq => "",
+                (TokenKind::Eq | TokenKind::Unknown, TokenKind::Eq) => "",
+                (TokenKind::Word, TokenKind::Eq) if p.text == ">" || p.text == "<" => "",
+                _ if depth > 0 && p.is_value() && (t.is_value() || t.kind == TokenKind::LParen) => {
+                    ", "
+                }
+                _ => " ",
+            };
+            out.push_str(space);
+        }
+        if t.kind == TokenKind::Eq {
+            attached_eq = prev.is_some_and(|p| is_key(p) && p.text != "in");
+        }
+        match t.kind {
+            TokenKind::LParen => depth += 1,
+            TokenKind::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        push_token(&mut out, t);
+        prev = Some(t);
+    }
+    out
+}
+
+impl Printer<'_> {
+    fn indent(&mut self, depth: usize) {
+        for _ in 0..depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn gap(&self, from: usize, to: usize) -> &str {
+        self.src.get(from..to.max(from)).unwrap_or("")
+    }
+
+    /// Comments written between the tokens of one statement, which would otherwise be
+    /// lost: they are printed on their own lines before it.
+    fn inner_comments(&mut self, toks: &[Token], depth: usize) {
+        for w in toks.windows(2) {
+            let (Some(a), Some(b)) = (w.first(), w.get(1)) else {
+                continue;
+            };
+            let gap = self
+                .gap(a.span.end as usize, b.span.start as usize)
+                .to_owned();
+            for line in gap.lines() {
+                if let Some(pos) = line.find('#') {
+                    let c = line.get(pos..).unwrap_or("").trim_end().to_owned();
+                    self.indent(depth);
+                    self.out.push_str(&c);
+                    self.out.push('\n');
+                }
+            }
+        }
+    }
+
+    fn items(&mut self, items: &[Item], depth: usize, mut prev_end: usize) {
+        let mut first = true;
+        for item in items {
+            let span = item_span(item);
+            let gap = self.gap(prev_end, span.start as usize);
+            let newlines = gap.matches('\n').count();
+            if let Item::Comment(c) = item {
+                let text = self.src.get(c.range()).unwrap_or("").trim_end().to_owned();
+                if newlines == 0 && !self.out.is_empty() {
+                    // A comment after a statement on the same line stays there.
+                    while self.out.ends_with('\n') {
+                        self.out.pop();
+                    }
+                    self.out.push(' ');
+                    self.out.push_str(&text);
+                    self.out.push('\n');
+                    prev_end = span.end as usize;
+                    first = false;
+                    continue;
+                }
+                if newlines >= 2 && !first {
+                    self.out.push('\n');
+                }
+                self.indent(depth);
+                self.out.push_str(&text);
+                self.out.push('\n');
+                prev_end = span.end as usize;
+                first = false;
+                continue;
+            }
+            if newlines >= 2 && !first {
+                self.out.push('\n');
+            }
+            first = false;
+            self.item(item, depth);
+            prev_end = span.end as usize;
+        }
+    }
+
+    fn include_line(&mut self, kw: &str, inc: &Include) {
+        self.out.push_str(kw);
+        if inc.if_exists {
+            self.out.push_str(" if exists");
+        }
+        self.out.push(' ');
+        match inc.style {
+            IncludeStyle::Angle => {
+                self.out.push('<');
+                if inc.name.contains(char::is_whitespace) {
+                    self.out.push('"');
+                    self.out.push_str(&inc.name);
+                    self.out.push('"');
+                } else {
+                    self.out.push_str(&inc.name);
+                }
+                self.out.push('>');
+            }
+            IncludeStyle::Quoted => {
+                self.out.push('"');
+                self.out.push_str(&inc.name);
+                self.out.push('"');
+            }
+        }
+    }
+
+    fn item(&mut self, item: &Item, depth: usize) {
+        match item {
+            Item::Comment(_) | Item::Error(_) => {}
+            Item::Include(inc) => {
+                self.indent(depth);
+                self.include_line("include", inc);
+                self.out.push('\n');
+            }
+            Item::Abi(inc) => {
+                self.indent(depth);
+                self.include_line("abi", inc);
+                self.out.push_str(",\n");
+            }
+            Item::VarDef(v) => {
+                self.indent(depth);
+                self.out.push_str("@{");
+                self.out.push_str(&v.name);
+                self.out.push_str("} ");
+                self.out.push_str(op_text(v.op));
+                for t in &v.values {
+                    self.out.push(' ');
+                    push_token(&mut self.out, t);
+                }
+                self.out.push('\n');
+            }
+            Item::BoolDef(b) => {
+                self.indent(depth);
+                self.out.push('$');
+                self.out.push_str(&b.name);
+                self.out.push(' ');
+                self.out.push_str(op_text(b.op));
+                if let Some(v) = &b.value {
+                    self.out.push(' ');
+                    push_token(&mut self.out, v);
+                }
+                self.out.push('\n');
+            }
+            Item::If(i) => {
+                for (n, (cond, body)) in i.branches.iter().enumerate() {
+                    self.inner_comments(cond, depth);
+                    if n == 0 {
+                        self.indent(depth);
+                        self.out.push_str("if ");
+                    } else {
+                        self.out.push_str(" else if ");
+                    }
+                    self.out.push_str(&join(cond));
+                    self.out.push_str(" {\n");
+                    let start = cond.last().map(|t| t.span.end as usize).unwrap_or(0);
+                    self.items(body, depth + 1, start);
+                    self.indent(depth);
+                    self.out.push('}');
+                }
+                if let Some(body) = &i.else_body {
+                    self.out.push_str(" else {\n");
+                    let start = i
+                        .branches
+                        .last()
+                        .and_then(|(_, b)| b.last())
+                        .map(|it| item_span(it).end as usize)
+                        .unwrap_or(0);
+                    self.items(body, depth + 1, start);
+                    self.indent(depth);
+                    self.out.push('}');
+                }
+                self.out.push('\n');
+            }
+            Item::Block(b) => {
+                self.inner_comments(&b.header, depth);
+                self.indent(depth);
+                if !b.header.is_empty() {
+                    self.out.push_str(&join(&b.header));
+                    self.out.push(' ');
+                }
+                self.out.push_str("{\n");
+                self.items(&b.body, depth + 1, b.header_span.end as usize);
+                self.indent(depth);
+                self.out.push_str("}\n");
+            }
+            Item::Rule(r) => {
+                self.inner_comments(&r.tokens, depth);
+                self.indent(depth);
+                self.out.push_str(&join(&r.tokens));
+                self.out.push_str(",\n");
+            }
+        }
+    }
+}
+
+fn op_text(op: AssignOp) -> &'static str {
+    match op {
+        AssignOp::Set => "=",
+        AssignOp::Append => "+=",
+        AssignOp::SetIfUndefined => "?=",
+        AssignOp::Override => ":=",
+    }
 }

@@ -140,7 +140,13 @@ fn classes_ranges_and_negation() {
     let mut set = ByteSet::new();
     set.insert(0xc3);
     set.insert(0xa9);
-    assert_eq!(parts.last(), Some(&Node::Class(set)));
+    assert_eq!(
+        parts.last(),
+        Some(&Node::Class {
+            set,
+            negated: false
+        })
+    );
     assert_matches("/u/[é]", &[], &["/u/é"]);
     assert_matches("/u/[é][é]", &["/u/é"], &[]);
 }
@@ -292,4 +298,30 @@ fn set_reports_every_match_in_order() {
     let empty = GlobSet::new(&[]).unwrap();
     empty.matches_into("/x", &mut out);
     assert!(out.is_empty());
+}
+
+#[test]
+fn xmatch_len_is_apparmor_parsers_min_match_len() {
+    // Values `apparmor_parser` 3.0.8 writes into the binary policy for these attachments.
+    for (glob, len) in [
+        ("/usr/bin/*", 10),
+        ("/usr/{bin,sbin}/x", 10),
+        ("/u?r/**", 3),
+        ("/usr/[bs]in/x", 10),
+        (r"/usr/\*x/**", 9),
+        ("/a//b/*", 6),
+        ("/usr/bin/**/y", 10),
+        ("/usr/bin/{ab,c}d", 11),
+        ("/usr/bin/[ab]c", 11),
+        ("/usr/bin/[^ab]c", 10),
+        ("/usr/{,s}bin/{foo,ba?}", 12),
+    ] {
+        assert_eq!(
+            parse(glob).unwrap().xmatch_len(),
+            len,
+            "xmatch_len of `{glob}`"
+        );
+    }
+    // A plain string: its decoded length.
+    assert_eq!(parse(r"/usr//bin/\x41").unwrap().xmatch_len(), 10);
 }

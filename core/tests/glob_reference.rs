@@ -323,6 +323,27 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Any text at all (any Unicode, control bytes, NUL) either compiles or fails with an
+    /// error whose span lies inside it.
+    #[test]
+    fn any_string_never_panics(text in any::<String>(), path in any::<String>()) {
+        match parse(&text) {
+            Ok(glob) => {
+                let set = GlobSet::new(&[glob]).unwrap();
+                let mut out = Vec::new();
+                set.matches_into(&path, &mut out);
+                set.matches_into(&text, &mut out);
+            }
+            Err(e) => {
+                let span = e.span().unwrap();
+                prop_assert!(span.range().start <= span.range().end);
+                prop_assert!(span.range().end <= text.len(), "{:?} for {:?}", e, text);
+            }
+        }
+    }
+}
+
 /// The reference itself must get the basics right, or agreeing with it proves nothing.
 #[test]
 fn reference_sanity() {

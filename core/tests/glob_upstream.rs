@@ -11,24 +11,14 @@
     clippy::indexing_slicing
 )]
 
+use armorlab_core::glob::PatternKind::{self, Basic, Regex, TailGlob};
 use armorlab_core::glob::{parse, parse_unfiltered, GlobSet};
 
-/// What `apparmor_parser` calls the pattern type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// No glob operators: matched as a plain string.
-    Basic,
-    /// A plain string followed by a final `**`.
-    TailGlob,
-    /// Anything else.
-    Regex,
-}
-use Kind::*;
-
 #[track_caller]
-fn ok(glob: &str, expected: &str, kind: Kind) {
+fn ok(glob: &str, expected: &str, kind: PatternKind) {
     let parsed = parse_unfiltered(glob).unwrap_or_else(|e| panic!("`{glob}` rejected: {e}"));
     assert_eq!(parsed.to_pcre(), expected, "conversion of `{glob}`");
+    assert_eq!(parsed.pattern_kind(), kind, "pattern type of `{glob}`");
     assert_eq!(
         parsed.is_literal(),
         kind == Basic,

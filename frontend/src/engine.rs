@@ -1,13 +1,10 @@
 //! Runs the core on the playground's inputs and turns its answers into what the UI shows.
 //!
 //! Everything the UI renders about a profile is recomputed here from the texts: the
-//! diagnostics, the profiles defined, and one outcome per query. The core's answer types are
-//! serializable; the views below read them through serde so that the UI renders exactly what
-//! the CLI's `--format json` prints.
+//! diagnostics, the profiles defined, and one outcome per query. The views carry the same
+//! fields as the core's answer types, which the CLI's `--format json` prints.
 
 use armorlab_core::source::MemoryProvider;
-use serde::Deserialize;
-use serde_json::Value;
 
 /// The severity of a diagnostic, as the UI styles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +87,8 @@ pub struct RuleView {
     pub effect: String,
     /// The permissions it contributes, as letters.
     pub perms: String,
+    /// Whether `apparmor_parser` adds the rule itself (no source line to jump to).
+    pub implicit: bool,
 }
 
 /// The decision on one query.
@@ -148,104 +147,43 @@ impl AnalysisView {
     }
 }
 
-/// Renders a permission set from the core's JSON (letters, a list, or an object of flags).
-pub fn perm_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(perm_text).collect::<Vec<_>>().join(""),
-        Value::Object(map) => {
-            if let Some(s) = map.get("letters").or_else(|| map.get("text")) {
-                return perm_text(s);
-            }
-            map.iter()
-                .filter(|(_, v)| v.as_bool() == Some(true))
-                .map(|(k, _)| k.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        }
-        Value::Null => String::new(),
-        other => other.to_string(),
+/// Turns the core's decision into the view (the same fields `armorlab test --format json`
+/// prints).
+pub fn decision_view(d: &armorlab_core::eval::Decision) -> DecisionView {
+    let mut notes = d.notes.clone();
+    if let Some(exec) = &d.exec {
+        notes.push(exec.explanation.clone());
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawRule {
-    text: String,
-    file: Value,
-    line: u32,
-    span: Value,
-    effect: Value,
-    perms: Value,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawDecision {
-    verdict: Value,
-    allowed: Value,
-    denied: Value,
-    audit: Value,
-    rules: Vec<RawRule>,
-    notes: Vec<Value>,
-    complain_note: Value,
-}
-
-fn span_of(v: &Value) -> (usize, usize) {
-    let get = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0)
-    };
-    (get("start"), get("end"))
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+    if let Some(c) = &d.complain_note {
+        notes.push(c.clone());
     }
-}
-
-/// Reads a serialized decision (the core's `Decision`) into the view.
-pub fn decision_from_json(v: Value) -> Result<DecisionView, String> {
-    let raw: RawDecision =
-        serde_json::from_value(v).map_err(|e| format!("unexpected decision shape: {e}"))?;
-    let verdict = match text_of(&raw.verdict).to_ascii_lowercase().as_str() {
-        "allow" | "allowed" => Verdict::Allow,
-        "deny" | "denied" => Verdict::Deny,
-        other => return Err(format!("unknown verdict `{other}`")),
-    };
-    let mut notes: Vec<String> = raw.notes.iter().map(text_of).collect();
-    let complain = text_of(&raw.complain_note);
-    if !complain.is_empty() {
-        notes.push(complain);
-    }
-    Ok(DecisionView {
-        verdict,
-        allowed: perm_text(&raw.allowed),
-        denied: perm_text(&raw.denied),
-        audit: perm_text(&raw.audit),
-        rules: raw
+    DecisionView {
+        verdict: match d.verdict {
+            armorlab_core::eval::Verdict::Allow => Verdict::Allow,
+            armorlab_core::eval::Verdict::Deny => Verdict::Deny,
+        },
+        allowed: d.allowed.clone(),
+        denied: d.denied.clone(),
+        audit: d.audit.clone(),
+        rules: d
             .rules
-            .into_iter()
-            .map(|r| {
-                let (start, end) = span_of(&r.span);
-                RuleView {
-                    text: r.text,
-                    file: text_of(&r.file),
-                    line: r.line,
-                    start,
-                    end,
-                    effect: text_of(&r.effect).to_ascii_lowercase(),
-                    perms: perm_text(&r.perms),
-                }
+            .iter()
+            .map(|r| RuleView {
+                text: r.text.clone(),
+                file: r.file.clone(),
+                line: r.line,
+                start: r.span.start as usize,
+                end: r.span.end as usize,
+                effect: match r.effect {
+                    armorlab_core::model::Effect::Allow => "allow".into(),
+                    armorlab_core::model::Effect::Deny => "deny".into(),
+                },
+                perms: r.perms.clone(),
+                implicit: r.implicit,
             })
             .collect(),
         notes,
-    })
+    }
 }
 
 /// The inputs of one analysis.
@@ -262,12 +200,36 @@ pub struct Inputs<'a> {
     pub profile: Option<&'a str>,
 }
 
+/// The Security Profiles Operator export of one profile: the YAML, and one line per rule
+/// it cannot express. `None` when the text defines no such profile.
+pub fn spo_export(inputs: &Inputs<'_>) -> Option<(String, Vec<String>)> {
+    let analysis = armorlab_core::analyze(inputs.name, inputs.text, inputs.provider);
+    let profile = match inputs.profile {
+        Some(name) => analysis.policy.find(name),
+        None => analysis.policy.profiles.first(),
+    }?;
+    let export = armorlab_core::export::spo(profile, &analysis.sources);
+    let losses = export
+        .losses
+        .iter()
+        .map(|l| {
+            let line = analysis
+                .sources
+                .get(l.location.file)
+                .map(|f| f.line_col(l.location.span.start).0)
+                .unwrap_or(0);
+            format!("line {line}: `{}`: {}", l.text, l.reason)
+        })
+        .chain(export.notes.iter().map(|n| format!("note: {n}")))
+        .collect();
+    Some((export.yaml, losses))
+}
+
 /// Analyses the texts and answers the queries.
 pub fn run(inputs: &Inputs<'_>) -> AnalysisView {
     backend::run(inputs)
 }
 
-#[cfg(feature = "engine")]
 mod backend {
     use super::*;
     use armorlab_core::{diagnostics::Severity, eval};
@@ -293,11 +255,7 @@ mod backend {
     pub(super) fn run(inputs: &Inputs<'_>) -> AnalysisView {
         let analysis = armorlab_core::analyze(inputs.name, inputs.text, inputs.provider);
         let mut view = AnalysisView {
-            diagnostics: analysis
-                .diagnostics
-                .iter()
-                .map(|d| diag(&d.clone().with_position(&analysis.sources)))
-                .collect(),
+            diagnostics: analysis.diagnostics.iter().map(diag).collect(),
             profiles: analysis
                 .policy
                 .all_profiles()
@@ -336,13 +294,7 @@ mod backend {
                     }
                 };
                 match compiled.decide(profile, &query) {
-                    Ok(decision) => match serde_json::to_value(&decision) {
-                        Ok(v) => match decision_from_json(v) {
-                            Ok(d) => Outcome::Decided(d),
-                            Err(e) => Outcome::NotEvaluated(e),
-                        },
-                        Err(e) => Outcome::NotEvaluated(e.to_string()),
-                    },
+                    Ok(decision) => Outcome::Decided(decision_view(&decision)),
                     Err(e) => Outcome::NotEvaluated(e.to_string()),
                 }
             })
@@ -351,63 +303,79 @@ mod backend {
     }
 }
 
-#[cfg(not(feature = "engine"))]
-mod backend {
-    use super::*;
-
-    /// Without the evaluator (the core's `eval` module has not landed in this build), every
-    /// query says so plainly instead of showing a made-up verdict.
-    pub(super) fn run(inputs: &Inputs<'_>) -> AnalysisView {
-        let _ = (inputs.name, inputs.text, inputs.provider, inputs.profile);
-        AnalysisView {
-            diagnostics: Vec::new(),
-            profiles: Vec::new(),
-            evaluated: None,
-            outcomes: inputs
-                .queries
-                .iter()
-                .map(|_| Outcome::NotEvaluated("the evaluator is not part of this build".into()))
-                .collect(),
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
+mod integration {
     use super::*;
-    use serde_json::json;
+    use crate::state::State;
+
+    fn verdicts(state: &State) -> Vec<(String, Option<Verdict>)> {
+        let provider = state.provider();
+        let queries = state.query_texts();
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        queries
+            .into_iter()
+            .zip(view.outcomes)
+            .map(|(q, o)| match o {
+                Outcome::Decided(d) => (q, Some(d.verdict)),
+                _ => (q, None),
+            })
+            .collect()
+    }
 
     #[test]
-    fn reads_a_serialized_decision() {
-        let d = decision_from_json(json!({
-            "query": "w /proc/sysrq-trigger",
-            "profile": "docker-default",
-            "verdict": "deny",
-            "allowed": "",
-            "denied": "w",
-            "audit": "",
-            "quiet": "",
-            "rules": [{"text": "deny @{PROC}/sysrq-trigger rwklx", "file": "docker-default",
-                       "line": 32, "column": 3, "span": {"start": 900, "end": 932},
-                       "effect": "deny", "perms": "rwklx"}],
-            "notes": [],
-            "complain_note": null
-        }))
-        .unwrap();
+    fn docker_default_runs_clean_through_the_bundled_library() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = state.query_texts();
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        assert_eq!(view.error_count(), 0, "{:#?}", view.diagnostics);
+        assert_eq!(view.evaluated.as_deref(), Some("docker-default"));
+        let v = verdicts(&state);
+        let get = |q: &str| v.iter().find(|(t, _)| t == q).and_then(|(_, v)| *v);
+        assert_eq!(get("w /proc/sysrq-trigger"), Some(Verdict::Deny));
+        assert_eq!(get("w /proc/sys/kernel/core_pattern"), Some(Verdict::Deny));
+        assert_eq!(get("w /proc/sys/kernel/shmmax"), Some(Verdict::Allow));
+        assert!(v.iter().all(|(_, v)| v.is_some()), "{v:?}");
+    }
+
+    #[test]
+    fn deciding_rules_point_at_their_text() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = vec!["w /proc/sysrq-trigger".to_string()];
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        let Some(Outcome::Decided(d)) = view.outcomes.first() else {
+            panic!("{:?}", view.outcomes);
+        };
         assert_eq!(d.verdict, Verdict::Deny);
         assert_eq!(d.denied, "w");
-        assert_eq!(d.rules.len(), 1);
-        assert_eq!(d.rules[0].line, 32);
-        assert_eq!((d.rules[0].start, d.rules[0].end), (900, 932));
-        assert_eq!(d.rules[0].effect, "deny");
-        assert!(decision_from_json(json!({"verdict": "maybe"})).is_err());
-    }
-
-    #[test]
-    fn permission_sets_render_as_letters() {
-        assert_eq!(perm_text(&json!("rw")), "rw");
-        assert_eq!(perm_text(&json!(["r", "w"])), "rw");
-        assert_eq!(perm_text(&json!(null)), "");
-        assert_eq!(perm_text(&json!({"letters": "mr"})), "mr");
+        let deny = d
+            .rules
+            .iter()
+            .find(|r| r.effect == "deny" && r.text.contains("sysrq"))
+            .unwrap();
+        assert_eq!(deny.file, "docker-default");
+        // The span is where the editor will select: it must hold the rule's text.
+        assert!(state.profile[deny.start..deny.end].contains("@{PROC}/sysrq-trigger"));
+        let line = crate::positions::LineIndex::new(&state.profile).line_of(deny.start);
+        assert_eq!(line as u32, deny.line);
     }
 }

@@ -1,4 +1,5 @@
-//! The deployment snippets the export panel shows for a profile.
+//! The deployment snippets the export panel shows for a profile. Docker and Kubernetes
+//! come from the core's exporters, exactly as `armorlab export` prints them.
 
 /// One copy-ready snippet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,24 +22,11 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-/// Quotes a YAML scalar when it needs it.
-fn yaml_scalar(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
 /// The snippets for a profile named `profile`, saved as `file_name`.
 pub fn snippets(profile: &str, file_name: &str) -> Vec<Snippet> {
     let file = sh_quote(file_name);
     let dest = sh_quote(&format!("/etc/apparmor.d/{file_name}"));
-    let name = sh_quote(profile);
-    let mut out = vec![
+    vec![
         Snippet {
             title: "Load with armorlab (validates first, keeps the previous version)",
             body: format!("sudo armorlab load {file}"),
@@ -49,31 +37,13 @@ pub fn snippets(profile: &str, file_name: &str) -> Vec<Snippet> {
         },
         Snippet {
             title: "Run a container under it",
-            body: format!(
-                "docker run --rm -it --security-opt apparmor={name} debian:12 bash"
-            ),
+            body: armorlab_core::export::docker_run(profile, "debian:12"),
         },
         Snippet {
-            title: "Kubernetes pod securityContext (profile loaded on every node)",
-            body: format!(
-                "securityContext:\n  appArmorProfile:\n    type: Localhost\n    localhostProfile: {}\n",
-                yaml_scalar(profile)
-            ),
+            title: "Kubernetes pod (profile loaded on every node)",
+            body: armorlab_core::export::kubernetes(profile, "debian:12"),
         },
-    ];
-    out.extend(core_snippets(profile));
-    out
-}
-
-/// Snippets that need the core's exporters (Security Profiles Operator).
-#[cfg(feature = "exporters")]
-fn core_snippets(_profile: &str) -> Vec<Snippet> {
-    Vec::new()
-}
-
-#[cfg(not(feature = "exporters"))]
-fn core_snippets(_profile: &str) -> Vec<Snippet> {
-    Vec::new()
+    ]
 }
 
 #[cfg(test)]
@@ -87,7 +57,7 @@ mod tests {
         assert!(s[2]
             .body
             .contains("--security-opt apparmor=docker-default "));
-        assert!(s[3].body.contains("localhostProfile: docker-default\n"));
+        assert!(s[3].body.contains("localhostProfile: \"docker-default\"\n"));
         let odd = snippets("/usr/bin/my app", "it's");
         assert_eq!(odd[0].body, r"sudo armorlab load 'it'\''s'");
         assert!(odd[2].body.contains("apparmor='/usr/bin/my app'"));

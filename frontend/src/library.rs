@@ -107,7 +107,11 @@ pub fn default_queries(template_id: &str) -> Vec<String> {
         "w /sys/fs/cgroup/memory.max",
         "capability sys_admin",
         "network inet stream",
+        "network alg seqpacket",
         "mount /dev/sda1 -> /mnt",
+        "signal receive set=kill peer=unconfined",
+        "signal send set=kill peer=unconfined",
+        "ptrace trace peer=unconfined",
     ];
     match template_id {
         "empty" => vec!["r /etc/passwd".into(), "w /proc/sysrq-trigger".into()],

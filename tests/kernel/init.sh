@@ -86,35 +86,67 @@ mode_is() {
     $AL status --format json | grep -q "{\"mode\":\"$2\",\"name\":\"$1\"}"
 }
 
+if grep -q 'armorlab_scenario=disabled' /proc/cmdline; then
+  # Booted with apparmor=0: every host command must say so, and change nothing.
+  echo "SCENARIO START"
+  echo "kernel $(uname -r), apparmor enabled: $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)"
+  check "disabled kernel: status fails with exit 2 and says AppArmor is disabled" \
+    sh -c "$AL status 2>/tmp/e; [ \$? -eq 2 ] && grep -q 'AppArmor is disabled' /tmp/e"
+  check "disabled kernel: load fails with exit 2 and says AppArmor is disabled" \
+    sh -c "$AL load $PROFILE 2>/tmp/e; [ \$? -eq 2 ] && grep -q 'AppArmor is disabled' /tmp/e"
+  check "disabled kernel: nothing was installed" [ ! -e $DIR/docker-default ]
+  echo "SCENARIO DONE $pass passed, $fail failed"
+  sync
+  poweroff -f
+fi
+
 echo "SCENARIO START"
 echo "kernel $(uname -r), apparmor enabled: $(cat /sys/module/apparmor/parameters/enabled)"
+
+# Without apparmor_parser: a clear error that says how to install it, nothing installed.
+mv /sbin/apparmor_parser /sbin/apparmor_parser.away
+check "without apparmor_parser load fails with exit 2 and says how to install it" \
+  sh -c "$AL load $PROFILE 2>/tmp/e; [ \$? -eq 2 ] && grep -q 'apt-get install apparmor' /tmp/e"
+check "without apparmor_parser nothing was installed" [ ! -e $DIR/docker-default ]
+mv /sbin/apparmor_parser.away /sbin/apparmor_parser
 
 check "load docker-default" $AL load $PROFILE
 check "installed as $DIR/docker-default" cmp $PROFILE $DIR/docker-default
 check "status lists docker-default in enforce mode" mode_is docker-default enforce
+harness_confines() {
+  label=$(confined docker-default sh -c 'cat /proc/self/attr/current' | tr -d '\0')
+  echo "label: $label"
+  [ "$label" = 'docker-default (enforce)' ]
+}
+check "a process started by the test harness really runs under docker-default" harness_confines
 check "confined process denied opening /proc/sysrq-trigger for writing" \
   verdict_is w /proc/sysrq-trigger deny
 check "confined process allowed opening /proc/sys/kernel/core_pattern for writing" \
   verdict_is w /proc/sys/kernel/core_pattern allow
-confined docker-default sleep 60 &
+confined docker-default sh -c 'sleep 60' &
 sleeper=$!
 sleep 1
 check "status shows the sleeping process confined by docker-default" \
-  sh -c "$AL status --format json | grep -q '\"comm\":\"sleep\",\"mode\":\"enforce\",\"pid\":[0-9]*,\"profile\":\"docker-default\"'"
+  sh -c "$AL status --format json | grep -q '\"comm\":\"sleep\",\"container\":null,\"mode\":\"enforce\",\"pid\":[0-9]*,\"profile\":\"docker-default\"'"
 kill $sleeper 2>/dev/null
 
 # The kernel's verdicts must agree with `armorlab test` on every path of the list.
-while read -r perm path; do
-  case "$perm" in ''|'#'*) continue ;; esac
-  k=$(kernel_verdict "$perm" "$path")
-  if [ "$k" = absent ]; then
-    echo "SKIP $perm $path (absent in this VM)"
-    continue
-  fi
-  a=$($AL test $PROFILE --format json "$perm $path" 2>/tmp/aerr | sed -n 's/.*"verdict":"\([a-z]*\)".*/\1/p')
-  check "kernel and armorlab test agree on $perm $path (kernel: $k, armorlab: ${a:-error $(head -c 200 /tmp/aerr)})" \
-    [ "$k" = "$a" ]
-done < /scenario/queries
+compare_all() {
+  file=$1
+  label=$2
+  while read -r perm path; do
+    case "$perm" in ''|'#'*) continue ;; esac
+    k=$(kernel_verdict "$perm" "$path")
+    if [ "$k" = absent ]; then
+      echo "SKIP $perm $path (absent in this VM)"
+      continue
+    fi
+    a=$($AL test "$file" --format json "$perm $path" 2>/tmp/aerr | sed -n 's/.*"verdict":"\([a-z]*\)".*/\1/p')
+    check "$label: kernel and armorlab test agree on $perm $path (kernel: $k, armorlab: ${a:-error $(head -c 200 /tmp/aerr)})" \
+      [ "$k" = "$a" ]
+  done < /scenario/queries
+}
+compare_all $PROFILE docs
 
 check "load --complain switches to complain mode" $AL load --complain $PROFILE
 check "status lists docker-default in complain mode" mode_is docker-default complain
@@ -123,17 +155,78 @@ check "status lists docker-default in enforce mode again" mode_is docker-default
 
 # A profile the kernel's parser rejects: load fails, the previous version stays loaded
 # and installed.
-check "load of a profile apparmor_parser rejects fails" sh -c "! $AL load $BROKEN"
+$AL load $BROKEN >/tmp/broken.out 2>&1
+broken_rc=$?
+echo "    | $(tr '\n' ' ' < /tmp/broken.out | head -c 600)"
+check "load of a profile apparmor_parser rejects fails with exit 1" [ $broken_rc -eq 1 ]
+check "the rejected load shows apparmor_parser's message" grep -q "apparmor_parser rejected the profile" /tmp/broken.out
+check "the rejected load says it restored the previous version" grep -q "restored and reloaded the previous version" /tmp/broken.out
 check "after the rejected load the previous file is installed" cmp $PROFILE $DIR/docker-default
 check "after the rejected load docker-default is still loaded in enforce mode" mode_is docker-default enforce
 check "after the rejected load confinement still denies /proc/sysrq-trigger" \
   verdict_is w /proc/sysrq-trigger deny
+
+# A file that smuggles a second profile in must be refused, and the kernel untouched.
+check "a file redefining docker-default next to its own profile is refused" \
+  sh -c "$AL load /scenario/smuggle; [ \$? -eq 1 ]"
+check "the refused file is not installed" [ ! -e $DIR/smuggle -a ! -e $DIR/innocent ]
+check "after the refused load docker-default is still the installed one" cmp $PROFILE $DIR/docker-default
+check "the smuggling file's own profile was not loaded" sh -c '! grep -q "^innocent " /sys/kernel/security/apparmor/profiles'
+
+# Not root: a clear error, exit 2, nothing changed.
+check "load as an unprivileged user fails with exit 2 and says it needs root" \
+  sh -c "su -s /bin/sh -c '$AL load $PROFILE' nobody 2>/tmp/nr; [ \$? -eq 2 ] && grep -q 'needs root' /tmp/nr"
+check "dry run changes nothing" sh -c "$AL load --dry-run /scenario/docker-default.rendered && cmp $PROFILE $DIR/docker-default"
 
 check "unload docker-default" $AL unload docker-default
 check "docker-default is gone from the kernel" sh -c '! grep -q "^docker-default " /sys/kernel/security/apparmor/profiles'
 check "status no longer lists docker-default" sh -c "! $AL status | grep -q docker-default"
 check "the unloaded profile's file is moved aside" sh -c "[ ! -e $DIR/docker-default ] && [ -e $DIR/.docker-default.armorlab-previous ]"
 check "unload of a profile that is not loaded fails with exit 1" sh -c "$AL unload docker-default; [ \$? -eq 1 ]"
+
+# Docker's current docker-default (rendered from moby's template, with abi and more deny
+# rules) must agree with the kernel too.
+check "load the rendered docker-default" $AL load /scenario/docker-default.rendered
+check "status lists the rendered docker-default in enforce mode" mode_is docker-default enforce
+compare_all /scenario/docker-default.rendered rendered
+check "unload the rendered docker-default" $AL unload docker-default
+
+# A profile of our own with owner rules, a deny inside an allowed tree, globs and a
+# capability split, probed with real syscalls: open, chown (CAP_CHOWN, w), chmod of a file
+# another user owns (CAP_FOWNER, w).
+mkdir -p /tmp/own /tmp/any /tmp/glob
+touch /tmp/own/mine /tmp/own/theirs /tmp/any/x /tmp/any/secret /tmp/glob/a.txt /tmp/glob/a.log \
+  /tmp/capfile /tmp/nobodyfile
+chown 65534 /tmp/own/theirs /tmp/nobodyfile
+check "load armorlab-probe" $AL load /scenario/armorlab-probe
+
+probe_verdict() {
+  case $1 in
+    open-w) confined armorlab-probe sh -c ': > "$0"' "$2" ;;
+    open-r) confined armorlab-probe sh -c ': < "$0"' "$2" ;;
+    # Through `sh -c`: busybox may run an applet given to `exec` in-process without
+    # execve, which would skip the profile switch; the shell itself is exec'd.
+    chown) confined armorlab-probe sh -c 'chown 65534 "$0"' "$2" ;;
+    chmod) confined armorlab-probe sh -c 'chmod 600 "$0"' "$2" ;;
+  esac 2>/tmp/err
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    echo allow
+  elif grep -q -e 'Permission denied' -e 'Operation not permitted' /tmp/err; then
+    echo deny
+  else
+    echo "error($rc: $(cat /tmp/err))"
+  fi
+}
+
+while IFS='|' read -r how arg query; do
+  case "$how" in ''|'#'*) continue ;; esac
+  k=$(probe_verdict "$how" "$arg")
+  a=$($AL test /scenario/armorlab-probe --format json "$query" 2>/tmp/aerr | sed -n 's/.*"verdict":"\([a-z]*\)".*/\1/p')
+  check "probe: kernel and armorlab test agree on \`$query\` ($how $arg; kernel: $k, armorlab: ${a:-error $(head -c 200 /tmp/aerr)})" \
+    [ "$k" = "$a" ]
+done < /scenario/probe-queries
+check "unload armorlab-probe" $AL unload armorlab-probe
 
 echo "SCENARIO DONE $pass passed, $fail failed"
 sync

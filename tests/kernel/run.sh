@@ -123,8 +123,12 @@ for d in tunables abstractions abi; do
   cp -a "/etc/apparmor.d/$d" "$rootfs/etc/apparmor.d/"
 done
 : >"$rootfs/etc/apparmor/parser.conf"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+# A file that defines its own profile and smuggles in a second docker-default.
+printf 'profile innocent {\n  /tmp/** r,\n}\nprofile docker-default {\n  /** rwlk,\n}\n' >"$rootfs/scenario/smuggle"
 cp "$profile" "$rootfs/scenario/docker-default"
+cp "$root/templates/docker-default.rendered.apparmor" "$rootfs/scenario/docker-default.rendered"
 cp "$broken" "$rootfs/scenario/docker-default.broken"
 cat >"$rootfs/scenario/queries" <<'EOF'
 # PERM PATH: opened (never written) by a process confined by docker-default.
@@ -144,35 +148,84 @@ r /sys/kernel/mm/transparent_hugepage/enabled
 w /sys/fs/cgroup/cgroup.procs
 r /etc/passwd
 w /tmp/armorlab-probe
+w /etc/hostname
+w /proc/1/oom_score_adj
+r /proc/1/cmdline
+w /proc/sys/kernel/shm_rmid_forced
+w /proc/sys/kernel/sem
+w /proc/sys/fs/file-max
+r /proc/sys/kernel/shmmax
+w /sys/power/state
+w /sys/module/apparmor/parameters/audit
+w /sys/fs/cgroup/cgroup.subtree_control
+r /sys/kernel/security/apparmor/.remove
+EOF
+: >"$rootfs/etc/hostname"
+cat >"$rootfs/scenario/armorlab-probe" <<'EOF'
+profile armorlab-probe {
+  /** r,
+  /bin/busybox rix,
+  /dev/** rw,
+  /tmp/err w,
+  /tmp/out w,
+  owner /tmp/own/** w,
+  /tmp/any/** w,
+  deny /tmp/any/secret w,
+  /tmp/glob/*.txt w,
+  /tmp/capfile w,
+  /tmp/nobodyfile w,
+  capability chown,
+  capability dac_override,
+}
+EOF
+# HOW|ARGUMENT|QUERY: how the VM exercises the access, and the same access for `armorlab test`.
+cat >"$rootfs/scenario/probe-queries" <<'EOF'
+open-w|/tmp/own/mine|w /tmp/own/mine
+open-w|/tmp/own/theirs|other w /tmp/own/theirs
+open-w|/tmp/any/x|w /tmp/any/x
+open-w|/tmp/any/secret|w /tmp/any/secret
+open-w|/tmp/glob/a.txt|w /tmp/glob/a.txt
+open-w|/tmp/glob/a.log|w /tmp/glob/a.log
+open-r|/tmp/glob/a.log|r /tmp/glob/a.log
+open-w|/etc/passwd|w /etc/passwd
+chown|/tmp/capfile|capability chown
+chmod|/tmp/nobodyfile|capability fowner
 EOF
 cp "$here/init.sh" "$rootfs/init"
 chmod +x "$rootfs/init"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||
   { fail "build the initramfs"; finish; }
 
-# --- boot -----------------------------------------------------------------------------
-console="$work/console.log"
-rm -f "$console"
-timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -display none -no-reboot \
-  -serial "file:$console" -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 apparmor=1 security=apparmor panic=-1 loglevel=4" >/dev/null 2>&1
-rc=$?
-[ $rc -eq 0 ] || echo "qemu exited with $rc (124 means it timed out)"
+# --- boot ---------------------------------------------------------------------------
+# Runs the VM once with the given extra kernel arguments and adds its PASS/FAIL lines to
+# the totals; $1 names the run in the log file names.
+boot() {
+  local name=$1 extra=$2
+  local console="$work/console-$name.log"
+  rm -f "$console"
+  timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -display none -no-reboot \
+    -serial "file:$console" -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
+    -append "console=ttyS0 panic=-1 loglevel=4 $extra" >/dev/null 2>&1
+  local rc=$?
+  [ $rc -eq 0 ] || echo "qemu exited with $rc (124 means it timed out)"
+  tr -d '\r' <"$console" >"$console.txt"
+  if ! grep -q '^SCENARIO START' "$console.txt"; then
+    tail -40 "$console.txt"
+    fail "$name: the VM booted and ran the scenario"
+    return
+  fi
+  # Every line between START and DONE: checks, their output, skips.
+  sed -n '/^SCENARIO START/,/^SCENARIO DONE/p' "$console.txt" | grep -v '^SCENARIO' |
+    grep -v 'audit: type=' >"$work/scenario-$name.log"
+  cat "$work/scenario-$name.log"
+  passed=$((passed + $(grep -c '^PASS ' "$work/scenario-$name.log")))
+  failed=$((failed + $(grep -c '^FAIL ' "$work/scenario-$name.log")))
+  if ! grep -q '^SCENARIO DONE' "$console.txt"; then
+    tail -20 "$console.txt"
+    fail "$name: the scenario ran to its end"
+  fi
+}
 
-tr -d '\r' <"$console" >"$console.txt"
-if ! grep -q '^SCENARIO START' "$console.txt"; then
-  tail -40 "$console.txt"
-  fail "the VM booted and ran the scenario"
-  finish
-fi
-# Every line between START and DONE: checks, their output, skips.
-sed -n '/^SCENARIO START/,/^SCENARIO DONE/p' "$console.txt" | grep -v '^SCENARIO' |
-  grep -v 'audit: type=' >"$work/scenario.log"
-cat "$work/scenario.log"
-passed=$((passed + $(grep -c '^PASS ' "$work/scenario.log")))
-failed=$((failed + $(grep -c '^FAIL ' "$work/scenario.log")))
-if ! grep -q '^SCENARIO DONE' "$console.txt"; then
-  tail -20 "$console.txt"
-  fail "the scenario ran to its end"
-fi
+boot apparmor "apparmor=1 security=apparmor"
+boot disabled "apparmor=0 armorlab_scenario=disabled"
 finish

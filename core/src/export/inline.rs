@@ -109,6 +109,34 @@ fn parse_include(line: &str) -> Option<IncludeLine<'_>> {
     })
 }
 
+/// An include line of a text, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncludeRef {
+    /// The name inside `<>` or quotes.
+    pub name: String,
+    /// Angle brackets or quotes.
+    pub style: IncludeStyle,
+    /// `include if exists`.
+    pub if_exists: bool,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// Every include line of a text, in order (the same recognition [`self_contained`] uses).
+pub fn includes(text: &str) -> Vec<IncludeRef> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            parse_include(l).map(|inc| IncludeRef {
+                name: inc.name.to_owned(),
+                style: inc.style,
+                if_exists: inc.if_exists,
+                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}
+
 /// apparmor_parser skips these entries when it includes a directory: hidden files, editor
 /// backups and package-manager leftovers.
 fn skipped_in_directory(path: &str) -> bool {
@@ -140,6 +168,8 @@ fn skipped_in_directory(path: &str) -> bool {
 /// replaced by the included text (directories: each file in order, with apparmor_parser's
 /// skip rules), recursively, each marked with a `##included <name>` comment like
 /// `apparmor_parser -p` prints; `include if exists` of something absent expands to nothing.
+/// `abi <...>,` rules stay as they are: they name the feature ABI files that ship with
+/// `apparmor_parser` itself, not part of the profile.
 pub fn self_contained(
     name: &str,
     text: &str,
@@ -266,6 +296,28 @@ mod tests {
         assert!(!out.contains("/backup"));
         assert!(!out.contains("/hidden"));
         assert!(!out.lines().any(|l| parse_include(l).is_some()), "{out}");
+    }
+
+    #[test]
+    fn include_lines_are_listed_with_style_and_line() {
+        let refs = includes("#include <a>\n# include <b>\n  include if exists \"rel/c\"\n");
+        assert_eq!(
+            refs,
+            vec![
+                IncludeRef {
+                    name: "a".into(),
+                    style: IncludeStyle::Angle,
+                    if_exists: false,
+                    line: 1
+                },
+                IncludeRef {
+                    name: "rel/c".into(),
+                    style: IncludeStyle::Quoted,
+                    if_exists: true,
+                    line: 3
+                },
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 mod inline;
 mod spo;
 
-pub use inline::{self_contained, InlineError};
+pub use inline::{includes, self_contained, IncludeRef, InlineError};
 pub use spo::{spo, Loss, SpoExport, SPO_API_VERSION};
 
 /// Where an exporter sends its output.

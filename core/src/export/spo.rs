@@ -18,9 +18,11 @@
 //!
 //! The operator always adds `#include <abstractions/base>`, the flags
 //! `attach_disconnected,mediate_deleted`, and its own deny rules for `/proc`, `/sys` and
-//! `mount`. A rule maps only when the operator would grant exactly what it grants; every
-//! other rule is reported as a [`Loss`] and left out, so that an exported profile never
-//! allows more than its source.
+//! `mount`. An allow rule maps only when the operator would grant exactly what it grants;
+//! every other rule is reported as a [`Loss`] and left out, so no allow rule is ever
+//! widened. Deny rules cannot be expressed at all: leaving one out can let a mapped allow
+//! rule grant what the deny removed, so such an export also carries an explicit warning in
+//! [`SpoExport::notes`] and in the YAML header.
 
 use super::yaml_str;
 use crate::model::{Effect, ExecKind, FilePerms, Owner, Profile, ProfileMode, Rule, RuleKind};
@@ -99,6 +101,9 @@ pub struct SpoExport {
     pub losses: Vec<Loss>,
     /// Remarks that are not losses: what the operator adds, names that had to change.
     pub notes: Vec<String>,
+    /// Whether a left-out deny rule may let an exported allow rule grant more than the
+    /// source profile does.
+    pub may_widen: bool,
 }
 
 #[derive(Default)]
@@ -483,6 +488,25 @@ pub fn spo(profile: &Profile, sources: &SourceMap) -> SpoExport {
         }
     }
 
+    let lost_denies = losses
+        .iter()
+        .filter(|l| l.text.starts_with("deny ") || l.text.contains(" deny "))
+        .count();
+    let maps_something = !(abs.executables.is_empty()
+        && abs.libraries.is_empty()
+        && abs.read_only.is_empty()
+        && abs.write_only.is_empty()
+        && abs.read_write.is_empty()
+        && abs.capabilities.is_empty()
+        && !abs.raw
+        && !abs.tcp
+        && !abs.udp
+        && abs.ptrace_peer.is_none());
+    if lost_denies > 0 && maps_something {
+        notes.push(format!(
+            "{lost_denies} deny rule(s) are left out: the resource may allow what they denied where an exported allow rule overlaps them"
+        ));
+    }
     if !abs.read_only.is_empty() || !abs.write_only.is_empty() {
         notes.push(
             "for read-only paths the operator also writes `deny PATH wlk,` (and for write-only paths `deny PATH r,`), which removes those permissions even where another rule grants them"
@@ -495,9 +519,16 @@ pub fn spo(profile: &Profile, sources: &SourceMap) -> SpoExport {
     );
 
     SpoExport {
-        yaml: render(&name, mode, &abs, &losses),
+        yaml: render(
+            &name,
+            mode,
+            &abs,
+            &losses,
+            lost_denies > 0 && maps_something,
+        ),
         losses,
         notes,
+        may_widen: lost_denies > 0 && maps_something,
     }
 }
 
@@ -511,8 +542,11 @@ fn list(out: &mut String, indent: &str, key: &str, items: &BTreeSet<String>) {
     }
 }
 
-fn render(name: &str, mode: &str, abs: &Abstract, losses: &[Loss]) -> String {
+fn render(name: &str, mode: &str, abs: &Abstract, losses: &[Loss], widened: bool) -> String {
     let mut y = String::new();
+    if widened {
+        y.push_str("# WARNING: deny rules of the source are left out; this resource may allow what they denied\n");
+    }
     if !losses.is_empty() {
         y.push_str(&format!(
             "# {} rule(s) of the source profile are not expressible and are left out:\n",
@@ -766,6 +800,42 @@ mod tests {
         assert!(out.yaml.contains("\"checkpoint_restore\""));
         assert!(!out.yaml.contains("ld.so.cache"));
         let _ = FileId(0);
+    }
+
+    #[test]
+    fn a_lost_deny_next_to_a_mapped_allow_is_flagged_as_a_possible_widening() {
+        let mut deny = rule(
+            file("/srv/secret", FilePerms::READ, None),
+            "deny /srv/secret r",
+        );
+        deny.qualifiers.effect = Effect::Deny;
+        let p = profile(vec![
+            rule(file("/srv/**", FilePerms::READ, None), "/srv/** r"),
+            deny,
+        ]);
+        let out = spo(&p, &SourceMap::new());
+        assert_eq!(out.losses.len(), 1);
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("may allow what they denied")),
+            "{:?}",
+            out.notes
+        );
+        assert!(
+            out.yaml.starts_with("# WARNING: deny rules"),
+            "{}",
+            out.yaml
+        );
+
+        // With nothing mapped there is nothing a lost deny could widen.
+        let mut only = rule(
+            file("/srv/secret", FilePerms::READ, None),
+            "deny /srv/secret r",
+        );
+        only.qualifiers.effect = Effect::Deny;
+        let out = spo(&profile(vec![only]), &SourceMap::new());
+        assert!(!out.yaml.contains("WARNING"));
     }
 
     #[test]

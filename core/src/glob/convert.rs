@@ -112,6 +112,17 @@ pub(crate) fn escape_sequence(text: &[u8], extra: &[u8]) -> Option<(u8, usize)> 
     (used > 0).then_some((value, 1 + used))
 }
 
+/// What `apparmor_parser` calls the pattern type of a glob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PatternKind {
+    /// No glob operators: the glob is a plain string.
+    Basic,
+    /// A plain string followed by a final `**`.
+    TailGlob,
+    /// Anything else.
+    Regex,
+}
+
 /// The regular-expression text of a glob, and for each of its bytes the span of the glob
 /// text (in original-pattern offsets) that produced it.
 pub(crate) struct Converted {
@@ -119,6 +130,8 @@ pub(crate) struct Converted {
     pub pcre: Vec<u8>,
     /// One span per byte of `pcre`.
     pub origin: Vec<Span>,
+    /// The pattern type.
+    pub kind: PatternKind,
 }
 
 struct Writer<'a> {
@@ -161,6 +174,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
     let mut class_open = 0;
     // For each open `{`, its position and how many `,` it has seen at its own level.
     let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut kind = PatternKind::Basic;
     let mut i = 0;
     while let Some(&c) = g.get(i) {
         let escaped = escape.is_some();
@@ -192,6 +206,13 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                             w.push(ONE, span);
                         }
                     }
+                    let tail = double && i + 2 == g.len() && kind == PatternKind::Basic;
+                    let new_kind = if tail {
+                        PatternKind::TailGlob
+                    } else {
+                        PatternKind::Regex
+                    };
+                    kind = new_kind;
                     if double {
                         w.push(DOUBLE_STAR, span);
                         i += 1;
@@ -204,6 +225,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                 if escaped {
                     w.push(b"?", here);
                 } else {
+                    kind = PatternKind::Regex;
                     w.push(ONE, here);
                 }
             }
@@ -211,6 +233,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                 if escaped {
                     w.push(b"\\[", here);
                 } else {
+                    kind = PatternKind::Regex;
                     in_class = true;
                     class_open = i;
                     w.push(b"[", here);
@@ -239,6 +262,7 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
                             span: here,
                         });
                     }
+                    kind = PatternKind::Regex;
                     groups.push((i, 0));
                     w.push(b"(", here);
                 }
@@ -322,5 +346,6 @@ pub(crate) fn convert(filtered: &Filtered, original_len: usize) -> Result<Conver
     Ok(Converted {
         pcre: w.pcre,
         origin: w.origin,
+        kind,
     })
 }

@@ -16,7 +16,13 @@
 //! `/` that ends the glob or a path component must match at least one byte.
 //!
 //! The input is the glob as it reaches `convert_aaregex_to_pcre`: variables expanded (a
-//! variable with several values arrives as `{a,b}`) and the lexer's unquoting done.
+//! variable with several values arrives as `{a,b}`). The profile lexer already decodes
+//! numeric escapes such as `\x41` before that; a glob that still has them is decoded here
+//! in the same way, so it matches the same paths, but [`Glob::to_pcre`] then shows the
+//! escape where `apparmor_parser` would show the decoded byte.
+//!
+//! Matching works on bytes, as in the kernel: `?` and `[...]` match one byte, so `?` does
+//! not match `é` (two bytes in UTF-8) and `[é]` matches either of its bytes alone.
 
 mod convert;
 mod error;
@@ -24,6 +30,7 @@ mod node;
 mod regex;
 mod set;
 
+pub use convert::PatternKind;
 pub use error::GlobError;
 pub use node::{ByteSet, Node};
 pub use set::{GlobSet, DENSE_SIZE_LIMIT, LAZY_CACHE_CAPACITY, NFA_SIZE_LIMIT};
@@ -44,6 +51,8 @@ pub struct Glob {
     source: String,
     pcre: String,
     node: Node,
+    kind: PatternKind,
+    xmatch_len: usize,
 }
 
 /// Parses a path glob as `apparmor_parser` does for file rules, link rules and attachments:
@@ -85,10 +94,13 @@ fn parse_with(pattern: &str, collapse_slashes: bool) -> Result<Glob, GlobError> 
     // The rewriting only inserts ASCII and copies the input's bytes in order, so the text
     // is valid UTF-8 whenever the pattern is.
     let pcre = String::from_utf8_lossy(&converted.pcre).into_owned();
+    let xmatch_len = node.min_match_len().0;
     Ok(Glob {
         source: pattern.to_owned(),
         pcre,
         node,
+        kind: converted.kind,
+        xmatch_len,
     })
 }
 
@@ -112,6 +124,24 @@ impl Glob {
     /// The glob as a `regex-syntax` tree over bytes (not anchored; callers anchor it).
     pub fn to_hir(&self) -> Hir {
         self.node.to_hir()
+    }
+
+    /// What `apparmor_parser` calls the pattern type: plain string, string with a final
+    /// `**`, or anything else.
+    pub fn pattern_kind(&self) -> PatternKind {
+        self.kind
+    }
+
+    /// The length `apparmor_parser` records for attachment matching (`xmatch_len`, which
+    /// the kernel uses to rank attachments): see [`Node::min_match_len`]. For example
+    /// `/usr/{bin,sbin}/x` gives 10 and `/usr/bin/**` gives 10 (counting stops after the
+    /// byte that `**` must match after `/`).
+    ///
+    /// `apparmor_parser` computes it after simplifying the tree of all of a profile's
+    /// attachment globs; factoring a common suffix out of an alternation can lower its
+    /// result (e.g. `{a*c,bc}`), which this does not model.
+    pub fn xmatch_len(&self) -> usize {
+        self.xmatch_len
     }
 
     /// Whether the glob matches exactly one path (it has no glob operators).

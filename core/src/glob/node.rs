@@ -84,7 +84,12 @@ pub enum Node {
     Byte(u8),
     /// Matches one byte out of a set (`[...]`, `[^...]`, and the expansions of `*`, `**`
     /// and `?`).
-    Class(ByteSet),
+    Class {
+        /// The bytes it matches (negation already applied).
+        set: ByteSet,
+        /// Whether it was written `[^...]` (which matters for [`Node::min_match_len`]).
+        negated: bool,
+    },
     /// Matches any one byte (`.`; globs never produce it, but the expression grammar has it).
     AnyByte,
     /// Matches the parts one after another.
@@ -103,7 +108,36 @@ impl Node {
         match self {
             Node::Empty | Node::Byte(_) => true,
             Node::Concat(parts) => parts.iter().all(Node::is_literal),
-            Node::Class(_) | Node::AnyByte | Node::Alt(_) | Node::Star(_) | Node::Plus(_) => false,
+            Node::Class { .. } | Node::AnyByte | Node::Alt(_) | Node::Star(_) | Node::Plus(_) => {
+                false
+            }
+        }
+    }
+
+    /// `apparmor_parser`'s `min_match_len` of the expression tree, which it records as the
+    /// attachment's `xmatch_len`: the length of the shortest match, except that counting
+    /// stops after the first part that "contains an out-of-band character", which for this
+    /// parser means any `[^...]` class (including the expansions of `*`, `**` and `?`), and
+    /// that `*` repetitions count 0. Returns the length and whether such a part occurs.
+    pub fn min_match_len(&self) -> (usize, bool) {
+        match self {
+            Node::Empty | Node::AnyByte => (0, false),
+            Node::Byte(_) => (1, false),
+            Node::Class { negated, .. } => (1, *negated),
+            Node::Star(sub) => (0, sub.min_match_len().1),
+            Node::Plus(sub) => sub.min_match_len(),
+            Node::Concat(parts) => parts.iter().fold((0, false), |(len, oob), part| {
+                let (plen, poob) = part.min_match_len();
+                (if oob { len } else { len + plen }, oob || poob)
+            }),
+            Node::Alt(alts) => alts
+                .iter()
+                .map(Node::min_match_len)
+                .fold(None, |acc: Option<(usize, bool)>, (len, oob)| match acc {
+                    None => Some((len, oob)),
+                    Some((l, o)) => Some((l.min(len), o || oob)),
+                })
+                .unwrap_or((0, false)),
         }
     }
 
@@ -121,7 +155,7 @@ impl Node {
         match self {
             Node::Empty => Hir::empty(),
             Node::Byte(b) => Hir::literal([*b]),
-            Node::Class(set) => class_hir(set),
+            Node::Class { set, .. } => class_hir(set),
             Node::AnyByte => class_hir(&ByteSet::new().complement()),
             Node::Concat(parts) => Hir::concat(parts.iter().map(Node::to_hir).collect()),
             Node::Alt(alts) => Hir::alternation(alts.iter().map(Node::to_hir).collect()),

@@ -237,7 +237,10 @@ impl Parser<'_> {
                 span: self.span(open).join(self.span(close)),
             });
         }
-        Ok(Node::Class(if negated { set.complement() } else { set }))
+        Ok(Node::Class {
+            set: if negated { set.complement() } else { set },
+            negated,
+        })
     }
 
     /// `charset: cset_char1 cset_chars | cset_char1 '-' cset_charN cset_chars`, up to the

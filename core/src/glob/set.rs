@@ -14,8 +14,9 @@ use super::Glob;
 
 /// The most memory the compiled NFA of one glob set may use.
 pub const NFA_SIZE_LIMIT: usize = 16 << 20;
-/// The most memory a fully built DFA may use; bigger sets use a lazily built DFA instead.
-pub const DENSE_SIZE_LIMIT: usize = 2 << 20;
+/// The most memory a fully built DFA may use (see [`GlobSet::new_full`]); bigger sets use a
+/// lazily built DFA instead.
+pub const DENSE_SIZE_LIMIT: usize = 1 << 20;
 /// The memory of the lazily built DFA's state cache (per thread that matches).
 pub const LAZY_CACHE_CAPACITY: usize = 2 << 20;
 
@@ -83,10 +84,22 @@ fn build_error(
 impl GlobSet {
     /// Compiles the globs into one automaton. Index `i` in match results is `globs[i]`.
     ///
-    /// Memory is bounded: the NFA may use at most [`NFA_SIZE_LIMIT`] bytes (else
-    /// [`GlobError::SetTooLarge`]); a full DFA is built when it fits in
-    /// [`DENSE_SIZE_LIMIT`], and otherwise a lazy DFA with a fixed cache is used.
+    /// Only the NFA is built here (it may use at most [`NFA_SIZE_LIMIT`] bytes, else
+    /// [`GlobError::SetTooLarge`]); the DFA's states are built as paths are matched and
+    /// kept in a cache of [`LAZY_CACHE_CAPACITY`] bytes per thread, so compiling is fast
+    /// and memory stays bounded whatever the globs are.
     pub fn new(globs: &[Glob]) -> Result<GlobSet, GlobError> {
+        GlobSet::build(globs, false)
+    }
+
+    /// Like [`GlobSet::new`], but builds the whole DFA up front when it fits in
+    /// [`DENSE_SIZE_LIMIT`] bytes (falling back to the lazy DFA when it does not). Compiling
+    /// takes longer; matching needs no per-thread cache afterwards.
+    pub fn new_full(globs: &[Glob]) -> Result<GlobSet, GlobError> {
+        GlobSet::build(globs, true)
+    }
+
+    fn build(globs: &[Glob], try_full: bool) -> Result<GlobSet, GlobError> {
         let count = globs.len();
         if count == 0 {
             return Ok(GlobSet {
@@ -109,6 +122,9 @@ impl GlobSet {
             )
             .build_many_from_hir(&hirs)
             .map_err(|e| build_error(count, &e, NFA_SIZE_LIMIT, e.size_limit().is_some()))?;
+        if !try_full {
+            return GlobSet::lazy(count, nfa);
+        }
         let dense = dense::Builder::new()
             .configure(
                 dense::Config::new()
@@ -177,7 +193,7 @@ impl GlobSet {
         self.count == 0
     }
 
-    /// Whether the set uses a fully built DFA (rather than a lazily built one).
+    /// Whether the set uses a DFA built completely up front (see [`GlobSet::new_full`]).
     pub fn is_fully_built(&self) -> bool {
         matches!(self.engine, Engine::Dense { .. })
     }
@@ -186,11 +202,7 @@ impl GlobSet {
     /// `path`, in ascending order.
     pub fn matches_into(&self, path: &str, out: &mut Vec<usize>) {
         out.clear();
-        match &self.engine {
-            Engine::Empty => {}
-            Engine::Dense { dfa, start } => dense_matches(dfa, *start, path.as_bytes(), out),
-            Engine::Lazy(lazy) => lazy.matches(path.as_bytes(), out),
-        }
+        self.for_each_match(path.as_bytes(), &mut |i| out.push(i));
         if out.len() > 1 {
             out.sort_unstable();
         }
@@ -198,13 +210,27 @@ impl GlobSet {
 
     /// Whether glob `index` matches the whole of `path` (false for an index out of range).
     pub fn is_match(&self, index: usize, path: &str) -> bool {
-        let mut out = Vec::new();
-        self.matches_into(path, &mut out);
-        out.binary_search(&index).is_ok()
+        let mut found = false;
+        self.for_each_match(path.as_bytes(), &mut |i| found |= i == index);
+        found
+    }
+
+    /// Calls `f` with the index of every matching glob, in no particular order.
+    fn for_each_match(&self, path: &[u8], f: &mut dyn FnMut(usize)) {
+        match &self.engine {
+            Engine::Empty => {}
+            Engine::Dense { dfa, start } => dense_matches(dfa, *start, path, f),
+            Engine::Lazy(lazy) => lazy.matches(path, f),
+        }
     }
 }
 
-fn dense_matches(dfa: &dense::DFA<Vec<u32>>, start: StateID, path: &[u8], out: &mut Vec<usize>) {
+fn dense_matches(
+    dfa: &dense::DFA<Vec<u32>>,
+    start: StateID,
+    path: &[u8],
+    f: &mut dyn FnMut(usize),
+) {
     let mut sid = start;
     for &byte in path {
         sid = dfa.next_state(sid, byte);
@@ -215,26 +241,36 @@ fn dense_matches(dfa: &dense::DFA<Vec<u32>>, start: StateID, path: &[u8], out: &
     sid = dfa.next_eoi_state(sid);
     if dfa.is_match_state(sid) {
         for i in 0..dfa.match_len(sid) {
-            out.push(dfa.match_pattern(sid, i).as_usize());
+            f(dfa.match_pattern(sid, i).as_usize());
         }
     }
 }
 
 impl Lazy {
-    fn matches(&self, path: &[u8], out: &mut Vec<usize>) {
+    fn matches(&self, path: &[u8], f: &mut dyn FnMut(usize)) {
         let mut cache = self.caches.get();
-        if self.walk(&mut cache, path, out).is_err() {
-            out.clear();
-            self.pikevm_matches(path, out);
+        // The walk reports matches only once it has reached the end without error, so a
+        // failed walk reports nothing and the fallback reports everything.
+        if let Ok(state) = self.walk(&mut cache, path) {
+            if let Some(sid) = state {
+                for i in 0..self.dfa.match_len(&cache, sid) {
+                    f(self.dfa.match_pattern(&cache, sid, i).as_usize());
+                }
+            }
+        } else {
+            let mut out = Vec::new();
+            self.pikevm_matches(path, &mut out);
+            out.into_iter().for_each(f);
         }
     }
 
+    /// Walks the lazy DFA over `path` and its end; returns the final state when it is a
+    /// match state.
     fn walk(
         &self,
         cache: &mut hybrid::dfa::Cache,
         path: &[u8],
-        out: &mut Vec<usize>,
-    ) -> Result<(), ()> {
+    ) -> Result<Option<hybrid::LazyStateID>, ()> {
         let dfa = &self.dfa;
         let config = start::Config::new().anchored(Anchored::Yes);
         let mut sid = dfa.start_state(cache, &config).map_err(|_| ())?;
@@ -242,7 +278,7 @@ impl Lazy {
             sid = dfa.next_state(cache, sid, byte).map_err(|_| ())?;
             if sid.is_tagged() {
                 if sid.is_dead() {
-                    return Ok(());
+                    return Ok(None);
                 }
                 if sid.is_quit() || sid.is_unknown() {
                     return Err(());
@@ -250,12 +286,7 @@ impl Lazy {
             }
         }
         sid = dfa.next_eoi_state(cache, sid).map_err(|_| ())?;
-        if sid.is_match() {
-            for i in 0..dfa.match_len(cache, sid) {
-                out.push(dfa.match_pattern(cache, sid, i).as_usize());
-            }
-        }
-        Ok(())
+        Ok(sid.is_match().then_some(sid))
     }
 
     /// Matching by NFA simulation: slower, but it cannot fail.
@@ -268,6 +299,12 @@ impl Lazy {
         out.extend(set.iter().map(|p| p.as_usize()));
     }
 }
+
+// Glob sets are shared between threads (the CLI and tests match in parallel).
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<GlobSet>();
+};
 
 #[cfg(test)]
 mod tests {
@@ -288,7 +325,7 @@ mod tests {
         .iter()
         .map(|g| parse(g).unwrap())
         .collect();
-        let dense = GlobSet::new(&globs).unwrap();
+        let dense = GlobSet::new_full(&globs).unwrap();
         assert!(dense.is_fully_built());
         let hirs: Vec<Hir> = globs
             .iter()

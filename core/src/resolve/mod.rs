@@ -7,6 +7,27 @@
 //! the walk and expanded afterwards, as upstream does after parsing, so a rule may use a
 //! variable defined later in the file; conditionals are decided during the walk from the
 //! variables defined so far, as upstream's grammar actions do.
+//!
+//! Diagnostic codes (stable; the CLI's `--format json` and the web app key on them):
+//!
+//! - syntax (from [`crate::syntax`] or rule shapes): `syntax-error`, `missing-comma`,
+//!   `unclosed-brace`, `unexpected-close-brace`, `unclosed-paren`, `unterminated-string`,
+//!   `trailing-comma`, `nesting-too-deep`, `rule-outside-profile`, `unknown-rule`,
+//!   `missing-permissions`, `qualifier-order`, `duplicate-qualifier`,
+//!   `conflicting-qualifiers`, `invalid-qualifier`, `invalid-priority`;
+//! - includes: `missing-include`, `missing-abi`, `unreadable-include`, `include-depth`,
+//!   `include-cycle` (a warning: the file is skipped, as upstream skips it);
+//! - variables and conditionals: `undefined-variable`, `redefined-variable`,
+//!   `recursive-variable`, `invalid-variable`, `expansion-too-large`, `empty-variable`,
+//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`;
+//! - profiles: `duplicate-profile`, `invalid-attachment`, `unknown-flag`,
+//!   `invalid-flag-value`, `conflicting-flags`;
+//! - rules: `invalid-mode`, `conflicting-permissions`, `conflicting-exec-modes`,
+//!   `invalid-exec-target`, `unknown-capability`, `unknown-network-family`,
+//!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
+//!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
+//!   `conflicting-mount-options`, `invalid-mount`;
+//! - globs: `invalid-glob`, `unbalanced-braces`, `brace-nesting` (more than 50 levels).
 
 mod rules;
 pub mod tables;
@@ -20,7 +41,7 @@ use crate::model::{Owner, Policy, Profile, ProfileMode, Qualifiers, Rule, RuleKi
 use crate::source::{
     FileId, IncludeStyle, Location, Resolved, SourceFile, SourceMap, SourceProvider, Span,
 };
-use crate::syntax::{self, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
+use crate::syntax::{self, AssignOp, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
 use vars::{ExpandError, VarValue, Vars};
 
 /// apparmor_parser's limit on how deeply includes may nest.
@@ -56,6 +77,9 @@ pub fn resolve(name: &str, text: &str, provider: &dyn SourceProvider) -> Resolut
         by_path: HashMap::new(),
         stack: Vec::new(),
         abi: None,
+        profile_names: Default::default(),
+        include_cache: Default::default(),
+        reported: Default::default(),
     };
     let tree = Rc::new(syntax::parse(text, main));
     r.diags.extend(tree.diagnostics.iter().cloned());
@@ -118,6 +142,12 @@ struct Resolver<'p> {
     by_path: HashMap<String, FileId>,
     stack: Vec<FileId>,
     abi: Option<String>,
+    /// Files included so far in the current profile (or preamble).
+    include_cache: std::collections::HashSet<FileId>,
+    /// Full names of the profiles seen so far (duplicate detection).
+    profile_names: std::collections::HashSet<String>,
+    /// Expansion errors already reported, by location and code.
+    reported: std::collections::HashSet<(Location, String)>,
 }
 
 /// Collapses runs of white space into single spaces.
@@ -150,12 +180,55 @@ impl Resolver<'_> {
             match item {
                 Item::Comment(_) | Item::Error(_) => {}
                 Item::Include(inc) => self.include(inc, ctx, scope),
+                Item::Abi(a) => {
+                    // apparmor_parser reads the abi file, so a missing one is an error.
+                    // `kernel` and `default` name the running kernel's abi and the parser's
+                    // default, not files.
+                    let special = a.style == IncludeStyle::Angle
+                        && (a.name == "kernel" || a.name == "default");
+                    if !a.name.is_empty()
+                        && !special
+                        && self.provider.resolve(&a.name, a.style).is_none()
+                    {
+                        let msg = format!("could not open abi `{}`", a.name);
+                        self.err_help(
+                            ctx,
+                            "missing-abi",
+                            msg,
+                            a.span,
+                            "check the name and the include search path",
+                        );
+                    }
+                    if ctx.file == FileId(0) && self.abi.is_none() {
+                        self.abi = Some(a.name.clone());
+                    }
+                }
+                Item::VarDef(v) if matches!(scope, Scope::Body(_)) => {
+                    self.err_help(
+                        ctx,
+                        "variable-in-profile",
+                        format!("variable `@{{{}}}` is defined inside a profile", v.name),
+                        v.span,
+                        "define variables before the profile",
+                    );
+                }
+                Item::BoolDef(b) if matches!(scope, Scope::Body(_)) => {
+                    self.err_help(
+                        ctx,
+                        "variable-in-profile",
+                        format!("boolean `${}` is defined inside a profile", b.name),
+                        b.span,
+                        "define variables before the profile",
+                    );
+                }
                 Item::VarDef(v) => self.var_def(v, ctx),
                 Item::BoolDef(b) => {
-                    let val = match b.value.as_ref().map(|t| t.text.as_str()) {
+                    let lower = b.value.as_ref().map(|t| t.text.to_ascii_lowercase());
+                    let val = match lower.as_deref() {
                         Some("true") => true,
                         Some("false") => false,
-                        Some(other) => {
+                        Some(_) => {
+                            let other = b.value.as_ref().map(|t| t.text.as_str()).unwrap_or("");
                             let msg =
                                 format!("boolean value must be `true` or `false`, not `{other}`");
                             self.err(ctx, "invalid-boolean", msg, b.span);
@@ -163,11 +236,21 @@ impl Resolver<'_> {
                         }
                         None => false,
                     };
-                    if self.bools.contains_key(&b.name) {
-                        let msg = format!("boolean `${}` is already defined", b.name);
-                        self.err(ctx, "redefined-variable", msg, b.span);
+                    let defined = self.bools.contains_key(&b.name);
+                    match b.op {
+                        AssignOp::Set if defined => {
+                            let msg = format!("boolean `${}` is already defined", b.name);
+                            self.err(ctx, "redefined-variable", msg, b.span);
+                        }
+                        AssignOp::Append => {
+                            let msg = format!("`+=` does not apply to boolean `${}`", b.name);
+                            self.err(ctx, "syntax-error", msg, b.span);
+                        }
+                        AssignOp::SetIfUndefined if defined => {}
+                        _ => {
+                            self.bools.insert(b.name.clone(), val);
+                        }
                     }
-                    self.bools.insert(b.name.clone(), val);
                 }
                 Item::If(i) => self.if_item(i, ctx, scope),
                 Item::Block(b) => self.block(b, ctx, scope),
@@ -178,7 +261,15 @@ impl Resolver<'_> {
 
     fn var_def(&mut self, v: &syntax::VarDef, ctx: &Ctx) {
         let values: Vec<String> = v.values.iter().map(|t| t.text.clone()).collect();
-        if v.append {
+        if v.op == AssignOp::SetIfUndefined && self.vars.map.contains_key(&v.name) {
+            return;
+        }
+        if v.op == AssignOp::Override {
+            self.vars.map.insert(v.name.clone(), VarValue { values });
+            self.var_defs.insert(v.name.clone(), ctx.loc(v.name_span));
+            return;
+        }
+        if v.op == AssignOp::Append {
             match self.vars.map.get_mut(&v.name) {
                 Some(existing) => existing.values.extend(values),
                 None => {
@@ -301,14 +392,19 @@ impl Resolver<'_> {
             }
         };
         if self.stack.contains(&id) || id == FileId(0) {
-            let msg = format!("include cycle: `{path}` includes itself");
-            self.err_help(
-                outer,
-                "include-cycle",
-                msg,
-                inc.span,
-                "remove the include that leads back to this file",
-            );
+            // apparmor_parser skips a file that is already being included rather than
+            // failing; we do the same and say so.
+            let msg = format!("include cycle: `{path}` is already being included, skipped");
+            let mut d = Diagnostic::warning("include-cycle", msg, outer.file, inc.span)
+                .with_help("remove the include that leads back to this file");
+            d.included_from = outer.included_from.clone();
+            self.diags.push(d);
+            return;
+        }
+        // Like apparmor_parser, a file already included in this profile (or, outside
+        // profiles, in the preamble) is skipped: abstractions that include each other
+        // contribute their rules once.
+        if !self.include_cache.insert(id) {
             return;
         }
         let Some(tree) = self.trees.get(&id).cloned() else {
@@ -327,7 +423,11 @@ impl Resolver<'_> {
                 (Some(f), Some(l)) => f.span.join(l.span),
                 _ => item.span,
             };
-            let mut p = CondParser { toks: cond, pos: 0 };
+            let mut p = CondParser {
+                toks: cond,
+                pos: 0,
+                depth: 0,
+            };
             let value = match p.or_expr(self) {
                 Ok(v) if p.pos == cond.len() => Some(v),
                 Ok(_) | Err(()) => {
@@ -404,23 +504,23 @@ impl Resolver<'_> {
         };
         let mut c = ctx.clone();
         c.quals = Qualifiers::default();
+        // Each profile starts with an empty include cache, restored afterwards.
+        let saved_cache = std::mem::take(&mut self.include_cache);
         self.walk(&b.body, &c, &mut Scope::Body(&mut profile));
+        self.include_cache = saved_cache;
+        if !self.profile_names.insert(profile.full_name.clone()) {
+            let msg = format!("profile `{}` is defined more than once", profile.full_name);
+            self.err_help(
+                ctx,
+                "duplicate-profile",
+                msg,
+                b.header_span,
+                "rename one of the profiles or merge them",
+            );
+        }
         match scope {
-            Scope::Top(list) => {
-                if let Some(prev) = list.iter().find(|p| p.full_name == profile.full_name) {
-                    let _ = prev;
-                    let msg = format!("profile `{}` is defined more than once", profile.full_name);
-                    self.err(ctx, "duplicate-profile", msg, b.header_span);
-                }
-                list.push(profile)
-            }
-            Scope::Body(parent) => {
-                if parent.children.iter().any(|p| p.name == profile.name) {
-                    let msg = format!("profile `{}` is defined more than once", profile.full_name);
-                    self.err(ctx, "duplicate-profile", msg, b.header_span);
-                }
-                parent.children.push(profile)
-            }
+            Scope::Top(list) => list.push(profile),
+            Scope::Body(parent) => parent.children.push(profile),
         }
     }
 
@@ -515,6 +615,10 @@ impl Resolver<'_> {
                     return None;
                 }
             }
+            if namespace.as_deref() == Some("") {
+                self.err(ctx, "syntax-error", "empty namespace name", name_tok.span);
+                return None;
+            }
             if raw_name.is_empty() {
                 self.err(
                     ctx,
@@ -529,9 +633,50 @@ impl Resolver<'_> {
         let mut flags = Vec::new();
         let mut xattrs = Vec::new();
         while let Some(t) = toks.get(i) {
-            if t.is_word("flags") || t.is_word("xattrs") {
-                let is_flags = t.text == "flags";
-                i += 1;
+            if t.is_word("+") && toks.get(i + 1).is_some_and(|t| t.is_word("identities")) {
+                // `+ identities=(...)`: accepted, not modelled.
+                i += 3;
+                let mut n = 0;
+                if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
+                    i += 1;
+                    while let Some(t) = toks.get(i) {
+                        i += 1;
+                        if t.kind == TokenKind::RParen {
+                            break;
+                        }
+                        if t.text.is_empty()
+                            || (t.text.contains(char::is_whitespace) && !t.text.starts_with('/'))
+                        {
+                            let msg = format!("invalid identity `{}`", t.text);
+                            self.err(ctx, "syntax-error", msg, t.span);
+                            return None;
+                        }
+                        n += 1;
+                    }
+                } else if toks.get(i).is_some() {
+                    i += 1;
+                    n += 1;
+                }
+                if n == 0 {
+                    self.err(ctx, "syntax-error", "empty identities", t.span);
+                    return None;
+                }
+                continue;
+            }
+            if t.is_word("flags") || t.is_word("xattrs") || t.kind == TokenKind::LParen {
+                let is_flags = t.text != "xattrs";
+                if !is_flags && (is_hat || !flags.is_empty()) {
+                    let msg = if is_hat {
+                        "hats cannot have xattrs"
+                    } else {
+                        "`xattrs` must come before `flags`"
+                    };
+                    self.err(ctx, "syntax-error", msg, t.span);
+                    return None;
+                }
+                if t.kind != TokenKind::LParen {
+                    i += 1;
+                }
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                     i += 1;
                 }
@@ -562,15 +707,14 @@ impl Resolver<'_> {
                             xattrs.push((k.text.clone(), v));
                             j += 3;
                         } else {
-                            let msg = format!("xattr `{}` needs a value", k.text);
-                            self.err(ctx, "syntax-error", msg, k.span);
+                            xattrs.push((k.text.clone(), String::new()));
                             j += 1;
                         }
                     }
                 }
                 continue;
             }
-            if t.is_value() && attachment.is_none() && keyword && !is_hat {
+            if t.is_value() && attachment.is_none() && !is_hat {
                 if !(t.text.starts_with('/') || t.text.starts_with('@')) {
                     let msg = format!("attachment `{}` must be an absolute path", t.text);
                     self.err(ctx, "invalid-attachment", msg, t.span);
@@ -583,7 +727,7 @@ impl Resolver<'_> {
             self.err(ctx, "syntax-error", msg, t.span);
             return None;
         }
-        if !keyword && !is_hat && namespace.is_none() {
+        if !keyword && !is_hat && namespace.is_none() && attachment.is_none() {
             attachment = Some(raw_name.clone());
         }
         let mode = mode_of(&flags);
@@ -618,9 +762,34 @@ impl Resolver<'_> {
             if vals.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                 let v = vals.get(i + 1).map(|t| t.text.clone()).unwrap_or_default();
                 i += 2;
+                let valid = match name.as_str() {
+                    "attach_disconnected.path" | "attach_disconnected.ipc" => {
+                        if let Some(prev) = out.iter().find(|f| f.starts_with(&format!("{name}=")))
+                        {
+                            if *prev != format!("{name}={v}") {
+                                let msg =
+                                    format!("flag `{name}` is given twice with different values");
+                                self.err(ctx, "conflicting-flags", msg, t.span);
+                            }
+                        }
+                        true
+                    }
+                    "error" => tables::ERRNO_NAMES.contains(&v.as_str()),
+                    "kill.signal" => {
+                        let l = v.to_ascii_lowercase();
+                        tables::SIGNALS.contains(&l.as_str())
+                            || l.strip_prefix("rtmin+")
+                                .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n <= 32))
+                    }
+                    _ => false,
+                };
                 match name.as_str() {
-                    "attach_disconnected.path" | "error" | "kill.signal" => {
+                    _ if valid => {
                         out.push(format!("{name}={v}"));
+                    }
+                    "error" | "kill.signal" => {
+                        let msg = format!("invalid value `{v}` for flag `{name}`");
+                        self.err(ctx, "invalid-flag-value", msg, t.span);
                     }
                     _ => {
                         let msg = format!("unknown profile flag `{name}`");
@@ -634,7 +803,8 @@ impl Resolver<'_> {
                 self.err(ctx, "syntax-error", msg, t.span);
                 continue;
             }
-            if !tables::PROFILE_FLAGS.contains(&name.as_str()) {
+            if !tables::PROFILE_FLAGS.contains(&name.as_str()) && name != "attach_disconnected.ipc"
+            {
                 let msg = format!("unknown profile flag `{}`", t.text);
                 self.err_help(
                     ctx,
@@ -647,6 +817,33 @@ impl Resolver<'_> {
             }
             if !out.contains(&name) {
                 out.push(name);
+            }
+        }
+        if out.iter().any(|f| f.starts_with("attach_disconnected.ipc"))
+            && out.iter().any(|f| f == "no_attach_disconnected")
+        {
+            let span = vals.first().map(|f| f.span).unwrap_or_default();
+            self.err(
+                ctx,
+                "conflicting-flags",
+                "conflicting profile flags `attach_disconnected.ipc` and `no_attach_disconnected`",
+                span,
+            );
+        }
+        for (a, b) in [
+            ("attach_disconnected", "no_attach_disconnected"),
+            ("namespace_relative", "chroot_relative"),
+            ("chroot_attach", "chroot_no_attach"),
+            ("mediate_deleted", "delegate_deleted"),
+        ] {
+            if out.iter().any(|f| f == a) && out.iter().any(|f| f == b) {
+                let span = vals
+                    .first()
+                    .map(|f| f.span)
+                    .unwrap_or_default()
+                    .join(vals.last().map(|l| l.span).unwrap_or_default());
+                let msg = format!("conflicting profile flags `{a}` and `{b}`");
+                self.err(ctx, "conflicting-flags", msg, span);
             }
         }
         let modes: Vec<&String> = out
@@ -686,9 +883,33 @@ impl Resolver<'_> {
         let mut i = 0;
         let mut seen_effect = false;
         let mut seen_owner = false;
+        let mut last_rank = 0u8;
         while let Some(t) = toks.get(i) {
             if t.kind != TokenKind::Word {
                 break;
+            }
+            // apparmor_parser's grammar fixes the order: `priority=`, `audit`,
+            // `allow`/`deny`, `owner`/`other`.
+            let rank = match t.text.as_str() {
+                "priority" => 0,
+                "audit" | "quiet" => 1,
+                "allow" | "deny" => 2,
+                "owner" | "user" | "other" => 3,
+                _ => 4,
+            };
+            if rank < 4 && rank < last_rank {
+                let msg = format!("qualifier `{}` is out of order", t.text);
+                self.err_help(
+                    ctx,
+                    "qualifier-order",
+                    msg,
+                    t.span,
+                    "write qualifiers in the order `priority=N audit allow|deny owner|other`",
+                );
+                return None;
+            }
+            if rank < 4 {
+                last_rank = rank;
             }
             match t.text.as_str() {
                 "audit" => {
@@ -868,6 +1089,11 @@ impl Resolver<'_> {
                 format!("variable `@{{{n}}}` refers to itself"),
                 format!("@{{{n}}}"),
             ),
+            ExpandError::TooLarge(n) => (
+                "expansion-too-large",
+                format!("expanding `@{{{n}}}` produces too large a glob"),
+                format!("@{{{n}}}"),
+            ),
             ExpandError::Malformed(s) => (
                 "invalid-variable",
                 format!("invalid variable reference in `{s}`"),
@@ -894,11 +1120,7 @@ impl Resolver<'_> {
             );
         }
         d.included_from = included_from.to_vec();
-        if !self
-            .diags
-            .iter()
-            .any(|x| x.location == d.location && x.code == d.code)
-        {
+        if self.reported.insert((d.location, d.code.clone())) {
             self.diags.push(d);
         }
     }
@@ -906,6 +1128,15 @@ impl Resolver<'_> {
     fn finish_profile(&mut self, p: &mut Profile) {
         let loc = p.location;
         if let Some(a) = p.attachment.as_mut() {
+            if let Ok(alts) = self.vars.expand_all(a) {
+                if let Some(bad) = alts.iter().find(|x| !x.starts_with('/')) {
+                    let msg = format!("attachment `{bad}` must be an absolute path");
+                    self.diags.push(
+                        Diagnostic::error("invalid-attachment", msg, loc.file, loc.span)
+                            .with_help("an attachment is a path glob starting with `/`"),
+                    );
+                }
+            }
             let mut a2 = a.clone();
             self.expand(&mut a2, loc, &[]);
             *a = a2;
@@ -919,6 +1150,28 @@ impl Resolver<'_> {
             p.full_name = p.full_name.replace(&p.name, &n);
             p.name = n;
         }
+        let mut flags = std::mem::take(&mut p.flags);
+        for f in flags.iter_mut() {
+            if let Some(v) = f
+                .strip_prefix("attach_disconnected.path=")
+                .or_else(|| f.strip_prefix("attach_disconnected.ipc="))
+            {
+                let key = f.split('=').next().unwrap_or("").to_owned();
+                let mut v = v.to_owned();
+                self.expand(&mut v, loc, &[]);
+                if !v.starts_with('/') {
+                    let msg = format!("`{key}` must be an absolute path, not `{v}`");
+                    self.diags.push(Diagnostic::error(
+                        "invalid-flag-value",
+                        msg,
+                        loc.file,
+                        loc.span,
+                    ));
+                }
+                *f = format!("{key}={v}");
+            }
+        }
+        p.flags = flags;
         let mut rules = std::mem::take(&mut p.rules);
         // `@{profile_name}` is defined by the parser for each profile.
         let own_name = p.full_name.clone();
@@ -928,13 +1181,42 @@ impl Resolver<'_> {
                 values: vec![own_name],
             },
         );
+        let attach = p
+            .attachment
+            .clone()
+            .or_else(|| p.name.starts_with('/').then(|| p.name.clone()));
+        let mut saved_auto = Vec::new();
+        for n in ["exec_path", "attach_path"] {
+            let prev = match &attach {
+                Some(a) => self.vars.map.insert(
+                    n.to_owned(),
+                    VarValue {
+                        values: vec![a.clone()],
+                    },
+                ),
+                None => self.vars.map.get(n).cloned(),
+            };
+            saved_auto.push((n, prev));
+        }
         for r in rules.iter_mut() {
             let loc = r.location;
             let inc = r.included_from.clone();
+            let is_network = matches!(r.kind, RuleKind::Network(_));
             let mut fields = Vec::new();
             rules::string_fields(&mut r.kind, &mut fields);
+            let mut reported = false;
             for f in fields {
+                let before = self.diags.len();
                 self.expand(f, loc, &inc);
+                if self.diags.len() != before || reported || is_network {
+                    continue;
+                }
+                if let Some((code, msg)) = rules::glob_error(f) {
+                    let mut d = Diagnostic::error(code, msg, loc.file, loc.span);
+                    d.included_from = inc.clone();
+                    self.diags.push(d);
+                    reported = true;
+                }
             }
         }
         // Aliases: a file rule under the alias source also applies under its target.
@@ -962,6 +1244,12 @@ impl Resolver<'_> {
             Some(v) => self.vars.map.insert("profile_name".to_owned(), v),
             None => self.vars.map.remove("profile_name"),
         };
+        for (n, prev) in saved_auto {
+            match prev {
+                Some(v) => self.vars.map.insert(n.to_owned(), v),
+                None => self.vars.map.remove(n),
+            };
+        }
         rules::check_profile(self, &rules);
         p.rules = rules;
         for c in p.children.iter_mut() {
@@ -1037,11 +1325,29 @@ enum CondVal {
 struct CondParser<'t> {
     toks: &'t [Token],
     pos: usize,
+    depth: usize,
 }
 
 impl CondParser<'_> {
     fn peek_word(&self, w: &str) -> bool {
         self.toks.get(self.pos).is_some_and(|t| t.is_word(w))
+    }
+
+    /// Reads a comparison operator (`==`, `!=`, `>=`, `<=`, `>`, `<`) at the position.
+    fn comparator(&mut self) -> Option<&'static str> {
+        let a = self.toks.get(self.pos)?;
+        let b = self.toks.get(self.pos + 1);
+        let (op, n) = match (a.kind, a.text.as_str(), b.map(|b| b.kind)) {
+            (TokenKind::Eq, _, Some(TokenKind::Eq)) => ("==", 2),
+            (TokenKind::Unknown, "!", Some(TokenKind::Eq)) => ("!=", 2),
+            (TokenKind::Le, _, _) => ("<=", 1),
+            (TokenKind::Word, ">", Some(TokenKind::Eq)) => (">=", 2),
+            (TokenKind::Word, ">", _) => (">", 1),
+            (TokenKind::Word, "<", _) => ("<", 1),
+            _ => return None,
+        };
+        self.pos += n;
+        Some(op)
     }
 
     fn or_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
@@ -1071,6 +1377,17 @@ impl CondParser<'_> {
     }
 
     fn not_expr(&mut self, r: &Resolver) -> Result<CondVal, ()> {
+        // Bound the recursion of `not not ...` and `((...))` on hostile input.
+        self.depth += 1;
+        if self.depth > 64 {
+            return Err(());
+        }
+        let v = self.not_inner(r);
+        self.depth -= 1;
+        v
+    }
+
+    fn not_inner(&mut self, r: &Resolver) -> Result<CondVal, ()> {
         if self.peek_word("not") {
             self.pos += 1;
             return Ok(match self.not_expr(r)? {
@@ -1104,6 +1421,34 @@ impl CondParser<'_> {
             }
             return Err(());
         }
+        if let Some(op) = self.comparator() {
+            let lhs = operand(r, t)?;
+            let rhs_tok = self.toks.get(self.pos).ok_or(())?;
+            self.pos += 1;
+            let rhs = operand(r, rhs_tok)?;
+            let ord = match (lhs.parse::<i64>(), rhs.parse::<i64>()) {
+                (Ok(a), Ok(b)) => a.cmp(&b),
+                _ => lhs.cmp(&rhs),
+            };
+            use std::cmp::Ordering::*;
+            let v = match op {
+                "==" => ord == Equal,
+                "!=" => ord != Equal,
+                ">=" => ord != Less,
+                "<=" => ord != Greater,
+                ">" => ord == Greater,
+                "<" => ord == Less,
+                _ => return Err(()),
+            };
+            return Ok(CondVal::Bool(v));
+        }
+        if t.kind == TokenKind::Word {
+            match t.text.to_ascii_lowercase().as_str() {
+                "true" => return Ok(CondVal::Bool(true)),
+                "false" => return Ok(CondVal::Bool(false)),
+                _ => {}
+            }
+        }
         if let Some(name) = bool_var_name(&t.text) {
             return Ok(match r.bools.get(name) {
                 Some(b) => CondVal::Bool(*b),
@@ -1114,9 +1459,29 @@ impl CondParser<'_> {
     }
 }
 
+/// The value of a comparison operand: a single-valued set variable or a literal.
+fn operand(r: &Resolver, t: &Token) -> Result<String, ()> {
+    if !t.is_value() {
+        return Err(());
+    }
+    if t.text.starts_with('@') {
+        let mut v = r.vars.expand_all(&t.text).map_err(|_| ())?;
+        return if v.len() == 1 {
+            v.pop().ok_or(())
+        } else {
+            Err(())
+        };
+    }
+    Ok(t.text.clone())
+}
+
 /// `@{name}` → `name`.
 fn set_var_name(s: &str) -> Option<&str> {
-    let n = s.strip_prefix("@{")?.strip_suffix('}')?;
+    let n = s.strip_prefix('@')?;
+    let n = n
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(n);
     valid_var_name(n).then_some(n)
 }
 
@@ -1133,4 +1498,205 @@ fn bool_var_name(s: &str) -> Option<&str> {
 fn valid_var_name(n: &str) -> bool {
     n.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
         && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Effect, ExecKind, FilePerms, Owner, ProfileMode, RuleKind};
+    use crate::{analyze, MemoryProvider, NoIncludes};
+
+    fn kinds(text: &str, profile: &str) -> Vec<RuleKind> {
+        let a = analyze("t", text, &NoIncludes);
+        assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+        a.policy
+            .find(profile)
+            .unwrap()
+            .rules
+            .iter()
+            .map(|r| r.kind.clone())
+            .collect()
+    }
+
+    fn path(k: &RuleKind) -> &str {
+        match k {
+            RuleKind::File(f) => f.path.as_deref().unwrap(),
+            other => panic!("not a file rule: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn variables_expand_to_alternations_and_nest() {
+        let text = "@{A} = /x /y\n@{A} += /z\n@{B} = @{A}/sub\nprofile p {\n  @{B}/** r,\n  /one@{C} w,\n}\n@{C} = tail\n";
+        let k = kinds(text, "p");
+        assert_eq!(path(&k[0]), "{/x,/y,/z}/sub/**");
+        // Variables may be defined after use: upstream expands after parsing.
+        assert_eq!(path(&k[1]), "/onetail");
+    }
+
+    #[test]
+    fn aliases_add_a_rule_under_the_target() {
+        let k = kinds(
+            "alias /usr/ -> /mnt/usr/,\nprofile p {\n  /usr/bin/** r,\n}\n",
+            "p",
+        );
+        let paths: Vec<&str> = k.iter().map(path).collect();
+        assert_eq!(paths, vec!["/usr/bin/**", "/mnt/usr/bin/**"]);
+    }
+
+    #[test]
+    fn hats_children_and_namespaces_get_full_names() {
+        let text = "profile :ns:outer /bin/o flags=(complain) {\n  ^hat { }\n  hat h2 { }\n  profile child { }\n}\n/usr/bin/x { }\n";
+        let a = analyze("t", text, &NoIncludes);
+        assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+        let names: Vec<&str> = a
+            .policy
+            .all_profiles()
+            .iter()
+            .map(|p| p.full_name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ":ns:outer",
+                ":ns:outer//hat",
+                ":ns:outer//h2",
+                ":ns:outer//child",
+                "/usr/bin/x"
+            ]
+        );
+        let outer = &a.policy.profiles[0];
+        assert_eq!(outer.namespace.as_deref(), Some("ns"));
+        assert_eq!(outer.attachment.as_deref(), Some("/bin/o"));
+        assert_eq!(outer.mode, ProfileMode::Complain);
+        assert!(outer.children[0].is_hat && outer.children[1].is_hat);
+        assert!(!outer.children[2].is_hat);
+        assert_eq!(
+            a.policy.profiles[1].attachment.as_deref(),
+            Some("/usr/bin/x")
+        );
+    }
+
+    #[test]
+    fn qualifier_blocks_and_rule_text() {
+        let text =
+            "profile p {\n  audit owner {\n    /home/**   rw,\n    deny /etc/shadow  r,\n  }\n}\n";
+        let a = analyze("t", text, &NoIncludes);
+        let rules = &a.policy.find("p").unwrap().rules;
+        assert!(rules.iter().all(|r| r.qualifiers.audit));
+        assert!(rules.iter().all(|r| r.qualifiers.owner == Owner::Owner));
+        assert_eq!(rules[1].qualifiers.effect, Effect::Deny);
+        assert_eq!(rules[0].text, "/home/** rw");
+        assert_eq!(
+            a.sources
+                .get(rules[1].location.file)
+                .unwrap()
+                .slice(rules[1].location.span),
+            "deny /etc/shadow  r"
+        );
+    }
+
+    #[test]
+    fn exec_modes_and_targets() {
+        let text = "profile p {\n  /bin/a Pix,\n  /bin/b cux -> kid,\n  px /bin/c,\n  unsafe px /bin/d,\n  /bin/e rix,\n  file,\n}\n";
+        let k = kinds(text, "p");
+        let exec = |k: &RuleKind| match k {
+            RuleKind::File(f) => f.exec.clone().unwrap(),
+            _ => panic!(),
+        };
+        let a = exec(&k[0]);
+        assert_eq!(
+            (a.kind, a.scrub, a.fallback),
+            (ExecKind::Profile, true, Some(ExecKind::Inherit))
+        );
+        let b = exec(&k[1]);
+        assert_eq!(
+            (b.kind, b.fallback, b.target.as_deref()),
+            (ExecKind::Child, Some(ExecKind::Unconfined), Some("kid"))
+        );
+        // Perms-first: scrubbing comes from safe (default) / unsafe, not the letter case.
+        assert!(exec(&k[2]).scrub);
+        assert!(!exec(&k[3]).scrub);
+        match &k[4] {
+            RuleKind::File(f) => assert_eq!(f.perms.letters(), "rx"),
+            _ => panic!(),
+        }
+        match &k[5] {
+            RuleKind::File(f) => {
+                assert!(f.path.is_none());
+                assert!(f.perms.contains(FilePerms::WRITE.union(FilePerms::LINK)));
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn other_rule_classes() {
+        let text = "profile p {\n  link subset /l -> /t,\n  /a l -> /b,\n  capability net_admin sys_ptrace,\n  network inet stream,\n  mount fstype=ext4 options=(ro, nosuid) /dev/sda1 -> /mnt/,\n  umount /mnt/,\n  pivot_root oldroot=/old/ /new/ -> child,\n  change_profile -> other,\n  set rlimit nofile <= 1024,\n  dbus send bus=session path=/org/x peer=(name=org.x label=foo),\n  signal (send, receive) set=(hup term) peer=bar,\n  ptrace trace peer=baz,\n  unix (connect) type=stream peer=(addr=@foo),\n  all,\n}\n";
+        let k = kinds(text, "p");
+        assert!(
+            matches!(&k[0], RuleKind::Link(l) if l.subset && l.link == "/l" && l.target == "/t")
+        );
+        assert!(matches!(&k[1], RuleKind::Link(l) if !l.subset && l.target == "/b"));
+        assert!(
+            matches!(&k[2], RuleKind::Capability { names } if names == &["net_admin", "sys_ptrace"])
+        );
+        assert!(matches!(&k[3], RuleKind::Network(a) if a.words == ["inet", "stream"]));
+        match &k[4] {
+            RuleKind::Mount(m) => {
+                assert_eq!(m.source.as_deref(), Some("/dev/sda1"));
+                assert_eq!(m.target.as_deref(), Some("/mnt/"));
+                assert_eq!(m.conds[1].values, vec!["ro", "nosuid"]);
+            }
+            _ => panic!(),
+        }
+        assert!(matches!(&k[5], RuleKind::Umount(m) if m.source.as_deref() == Some("/mnt/")));
+        assert!(matches!(&k[6], RuleKind::PivotRoot(m) if m.target.as_deref() == Some("child")));
+        assert!(
+            matches!(&k[7], RuleKind::ChangeProfile(c) if c.target.as_deref() == Some("other"))
+        );
+        assert!(
+            matches!(&k[8], RuleKind::Rlimit { resource, value } if resource == "nofile" && value == "1024")
+        );
+        match &k[9] {
+            RuleKind::Dbus(d) => {
+                assert_eq!(d.access, vec!["send"]);
+                assert_eq!(d.peer.len(), 2);
+            }
+            _ => panic!(),
+        }
+        match &k[10] {
+            RuleKind::Signal(s) => {
+                assert_eq!(s.access, vec!["send", "receive"]);
+                assert_eq!(s.conds[0].values, vec!["hup", "term"]);
+                assert_eq!(s.peer[0].values, vec!["bar"]);
+            }
+            _ => panic!(),
+        }
+        assert!(matches!(&k[11], RuleKind::Ptrace(p) if p.access == ["trace"]));
+        assert!(matches!(&k[12], RuleKind::Unix(u) if u.peer[0].key == "addr"));
+        assert!(matches!(&k[13], RuleKind::All));
+    }
+
+    #[test]
+    fn included_rules_carry_their_include_chain() {
+        let mut p = MemoryProvider::new(["/d"]);
+        p.insert("/d/abs/base", "  include <abs/inner>\n");
+        p.insert("/d/abs/inner", "  /inner r,\n");
+        p.insert("/d/tun/global", "@{HOME} = /home/*/ /root/\n");
+        p.insert("/d/dir/a", "  /from/dir/a r,\n");
+        p.insert("/d/dir/.hidden", "  /hidden r,\n");
+        p.insert("/d/dir/b.dpkg-old", "  /old r,\n");
+        let text = "include <tun/global>\nprofile p {\n  include <abs/base>\n  include <dir>\n  @{HOME}/x r,\n}\n";
+        let a = analyze("main", text, &p);
+        assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+        let rules = &a.policy.find("p").unwrap().rules;
+        let paths: Vec<&str> = rules.iter().map(|r| path(&r.kind)).collect();
+        assert_eq!(paths, vec!["/inner", "/from/dir/a", "{/home/*/,/root/}/x"]);
+        assert_eq!(rules[0].included_from.len(), 2);
+        assert_eq!(
+            a.sources.get(rules[0].location.file).unwrap().name,
+            "/d/abs/inner"
+        );
+        assert!(rules[2].included_from.is_empty());
+    }
 }

@@ -27,6 +27,18 @@ pub(super) fn interpret(
     } else {
         ""
     };
+    let owner_ok = matches!(kw, "link" | "file") || !KEYWORDS.contains(&kw);
+    if q.owner != crate::model::Owner::Any && !owner_ok {
+        let msg = format!("`owner` and `other` apply only to file rules, not to `{kw}`");
+        r.err_help(
+            ctx,
+            "invalid-qualifier",
+            msg,
+            first.span,
+            "remove the qualifier",
+        );
+        return Vec::new();
+    }
     let out = match kw {
         "capability" => capability(r, rest, ctx),
         "network" => network(r, rest, span, ctx),
@@ -53,10 +65,23 @@ pub(super) fn interpret(
         "link" => link(r, rest, span, ctx),
         "file" => {
             if rest.is_empty() {
+                // apparmor_parser turns `file,` into `/{**,}` with every base permission
+                // and inherit-exec.
                 Some(RuleKind::File(FileRule {
                     path: None,
-                    perms: FilePerms::NONE,
-                    exec: None,
+                    perms: FilePerms::READ
+                        .union(FilePerms::WRITE)
+                        .union(FilePerms::APPEND)
+                        .union(FilePerms::EXEC)
+                        .union(FilePerms::MMAP)
+                        .union(FilePerms::LOCK)
+                        .union(FilePerms::LINK),
+                    exec: Some(ExecMode {
+                        kind: ExecKind::Inherit,
+                        scrub: false,
+                        fallback: None,
+                        target: None,
+                    }),
                 }))
             } else {
                 return file(r, rest, q, span, ctx);
@@ -75,6 +100,29 @@ pub(super) fn interpret(
     };
     out.into_iter().collect()
 }
+
+/// Words that start a rule of a class other than file.
+const KEYWORDS: &[&str] = &[
+    "capability",
+    "network",
+    "unix",
+    "signal",
+    "ptrace",
+    "dbus",
+    "mqueue",
+    "io_uring",
+    "userns",
+    "mount",
+    "remount",
+    "umount",
+    "unmount",
+    "pivot_root",
+    "change_profile",
+    "set",
+    "all",
+    "link",
+    "file",
+];
 
 fn bad(r: &mut Resolver, ctx: &Ctx, toks: &[Token], msg: &str) -> Option<RuleKind> {
     let span = span_of(toks);
@@ -144,11 +192,24 @@ impl Class {
         match self {
             Class::Unix => &[
                 "create", "bind", "listen", "accept", "connect", "shutdown", "getattr", "setattr",
-                "getopt", "setopt", "send", "receive", "r", "w", "rw", "wr",
+                "getopt", "setopt", "send", "receive", "read", "write", "r", "w", "rw", "wr",
             ],
-            Class::Signal => &["send", "receive", "r", "w", "rw", "wr"],
-            Class::Ptrace => &["trace", "read", "tracedby", "readby", "r", "w", "rw", "wr"],
-            Class::Dbus => &["send", "receive", "bind", "eavesdrop", "r", "w", "rw", "wr"],
+            Class::Signal => &["send", "receive", "read", "write", "r", "w", "rw", "wr"],
+            Class::Ptrace => &[
+                "trace", "read", "write", "tracedby", "readby", "r", "w", "rw", "wr",
+            ],
+            Class::Dbus => &[
+                "send",
+                "receive",
+                "bind",
+                "eavesdrop",
+                "read",
+                "write",
+                "r",
+                "w",
+                "rw",
+                "wr",
+            ],
             Class::Mqueue => &[
                 "r", "w", "rw", "wr", "read", "write", "create", "open", "delete", "getattr",
                 "setattr",
@@ -176,7 +237,7 @@ impl Class {
             Class::Mqueue => &["type", "label"],
             Class::IoUring => &["label"],
             Class::Userns => &[],
-            Class::Network => &["ip", "port", "peer"],
+            Class::Network => &["ip", "port", "peer", "interface", "label"],
         }
     }
 
@@ -184,7 +245,7 @@ impl Class {
         match self {
             Class::Unix => &["addr", "label"],
             Class::Dbus => &["name", "label"],
-            Class::Network => &["ip", "port"],
+            Class::Network => &["ip", "port", "label"],
             _ => &["label"],
         }
     }
@@ -219,6 +280,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
     let mut a = AccessRule::default();
     let mut i = 0;
     let mut ok = true;
+    let mut bare_access = false;
     let cname = class.name();
     while let Some(t) = toks.get(i) {
         // `key=value`, `key=(a b)`, `peer=(k=v ...)`.
@@ -248,7 +310,11 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                         i += 1;
                         break;
                     }
-                    let pk = k.text.to_ascii_lowercase();
+                    let mut pk = k.text.to_ascii_lowercase();
+                    if class == Class::Network && pk == "label:" {
+                        // `peer=(label:=NAME)` sets the label on sent packets (AppArmor 5).
+                        pk = "label".into();
+                    }
                     if k.kind != TokenKind::Word
                         || !toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Eq)
                     {
@@ -268,6 +334,11 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                         return None;
                     };
                     i += 1;
+                    if a.peer.iter().any(|c| c.key == pk) {
+                        let msg = format!("peer condition `{pk}` is given more than once");
+                        r.err(ctx, "duplicate-condition", msg, k.span);
+                        ok = false;
+                    }
                     a.peer.push(Cond {
                         key: pk,
                         values: vec![v.text.clone()],
@@ -276,11 +347,28 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                 }
                 continue;
             }
+            let multi_ok = matches!(
+                (class, key.as_str()),
+                (Class::Signal, "set" | "peer") | (Class::Ptrace, "peer") | (Class::Dbus, "name")
+            );
+            let list = toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen);
             let Some(values) = cond_values(toks, &mut i) else {
                 let msg = format!("missing value after `{key}=`");
                 r.err(ctx, "syntax-error", msg, t.span);
                 return None;
             };
+            if list && !multi_ok {
+                let msg = format!("`{key}` takes a single value in a {cname} rule");
+                r.err(ctx, "syntax-error", msg, t.span);
+                ok = false;
+            }
+            let dup = a.conds.iter().any(|c| c.key == key)
+                || (key == "peer" && a.peer.iter().any(|c| c.key == "label"));
+            if dup && !(class == Class::Signal && key == "set") {
+                let msg = format!("condition `{key}` is given more than once");
+                r.err(ctx, "duplicate-condition", msg, t.span);
+                ok = false;
+            }
             if key == "peer" {
                 a.peer.push(Cond {
                     key: "label".into(),
@@ -345,8 +433,16 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             continue;
         }
         let w = t.text.to_ascii_lowercase();
-        if t.kind == TokenKind::Word && class.access().contains(&w.as_str()) && a.words.is_empty() {
+        if t.kind == TokenKind::Word
+            && class.access().contains(&w.as_str())
+            && a.words.is_empty()
+            && !bare_access
+            && a.access.is_empty()
+            && a.conds.is_empty()
+            && a.peer.is_empty()
+        {
             a.access.push(w);
+            bare_access = true;
             i += 1;
             continue;
         }
@@ -375,7 +471,172 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             }
         }
     }
+    if ok {
+        ok = class_checks(r, ctx, class, &a, toks);
+    }
     ok.then_some(a)
+}
+
+/// Accesses that may name a peer (the others act on the socket itself).
+const PEER_ACCESS: &[&str] = &[
+    "connect", "accept", "send", "receive", "read", "write", "r", "w", "rw", "wr",
+];
+
+/// The per-class rules on which conditions go with which accesses.
+fn class_checks(r: &mut Resolver, ctx: &Ctx, class: Class, a: &AccessRule, toks: &[Token]) -> bool {
+    let span = span_of(toks);
+    let cname = class.name();
+    match class {
+        Class::Unix | Class::Network => {
+            if !a.peer.is_empty() && a.access.iter().any(|x| !PEER_ACCESS.contains(&x.as_str())) {
+                let msg = format!(
+                    "a peer condition does not apply to {cname} `{}`",
+                    a.access.join(" ")
+                );
+                r.err_help(
+                    ctx,
+                    "invalid-condition",
+                    msg,
+                    span,
+                    "peer conditions go with `connect`, `accept`, `send` and `receive`",
+                );
+                return false;
+            }
+            if class == Class::Network {
+                let fam = a.words.first().map(|w| w.to_ascii_lowercase());
+                let inet = match fam.as_deref() {
+                    Some(f) if tables::NETWORK_FAMILIES.contains(&f) => f == "inet" || f == "inet6",
+                    _ => true,
+                };
+                let has_ip = a
+                    .conds
+                    .iter()
+                    .chain(a.peer.iter())
+                    .any(|c| c.key == "ip" || c.key == "port");
+                if has_ip && !inet {
+                    let msg = format!(
+                        "`ip` and `port` apply only to inet and inet6, not `{}`",
+                        fam.unwrap_or_default()
+                    );
+                    r.err(ctx, "invalid-condition", msg, span);
+                    return false;
+                }
+                for c in a.conds.iter().chain(a.peer.iter()) {
+                    for v in &c.values {
+                        let valid = match c.key.as_str() {
+                            "ip" => valid_ip_cond(v),
+                            "port" => valid_port_cond(v),
+                            _ => true,
+                        };
+                        if !valid && !v.contains("@{") {
+                            let msg = format!("invalid {} `{v}`", c.key);
+                            r.err(ctx, "invalid-condition", msg, span);
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        Class::Dbus => {
+            for acc in &a.access {
+                let allowed: &[&str] = match acc.as_str() {
+                    "bind" => &["bus", "name"],
+                    "eavesdrop" => &["bus"],
+                    _ => &["bus", "path", "interface", "member", "label"],
+                };
+                if let Some(c) = a.conds.iter().find(|c| !allowed.contains(&c.key.as_str())) {
+                    let msg = format!("condition `{}` does not apply to dbus `{acc}`", c.key);
+                    r.err(ctx, "invalid-condition", msg, span);
+                    return false;
+                }
+                if (acc == "bind" || acc == "eavesdrop") && !a.peer.is_empty() {
+                    let msg = format!("a peer condition does not apply to dbus `{acc}`");
+                    r.err(ctx, "invalid-condition", msg, span);
+                    return false;
+                }
+            }
+        }
+        Class::Mqueue => {
+            let ty = a
+                .conds
+                .iter()
+                .find(|c| c.key == "type")
+                .and_then(|c| c.values.first());
+            if let Some(t) = ty {
+                if t != "posix" && t != "sysv" {
+                    let msg = format!("unknown mqueue type `{t}`");
+                    r.err_help(
+                        ctx,
+                        "invalid-condition",
+                        msg,
+                        span,
+                        "use `type=posix` or `type=sysv`",
+                    );
+                    return false;
+                }
+            }
+            if let Some(name) = a.words.first() {
+                let ok = match ty.map(String::as_str) {
+                    Some("sysv") => name.chars().all(|c| c.is_ascii_digit()),
+                    Some(_) => name.starts_with('/') || name.starts_with('@'),
+                    None => {
+                        name.starts_with('/')
+                            || name.starts_with('@')
+                            || name.chars().all(|c| c.is_ascii_digit())
+                    }
+                };
+                if !ok && !name.contains("@{") {
+                    let msg = format!("invalid mqueue name `{name}`");
+                    r.err_help(
+                        ctx,
+                        "invalid-condition",
+                        msg,
+                        span,
+                        "posix queue names start with `/`; sysv queues are numbers",
+                    );
+                    return false;
+                }
+            }
+            if a.words.len() > 1 {
+                r.err(ctx, "syntax-error", "an mqueue rule names one queue", span);
+                return false;
+            }
+        }
+        _ => {}
+    }
+    true
+}
+
+/// `ip=` values: an address, a subnet `addr/len`, or a range `a-b` of one family.
+fn valid_ip_cond(v: &str) -> bool {
+    use std::net::IpAddr;
+    if v == "none" {
+        return true;
+    }
+    if let Some((addr, len)) = v.split_once('/') {
+        let Ok(a) = addr.parse::<IpAddr>() else {
+            return false;
+        };
+        let max = if a.is_ipv4() { 32 } else { 128 };
+        return len.parse::<u32>().is_ok_and(|n| n <= max);
+    }
+    if let Some((lo, hi)) = v.split_once('-') {
+        return match (lo.parse::<IpAddr>(), hi.parse::<IpAddr>()) {
+            (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) => a <= b,
+            (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) => a <= b,
+            _ => false,
+        };
+    }
+    v.parse::<IpAddr>().is_ok()
+}
+
+/// `port=` values: a number or a range `a-b`, each 0..=65535.
+fn valid_port_cond(v: &str) -> bool {
+    let p = |s: &str| s.parse::<u16>().ok();
+    if let Some((lo, hi)) = v.split_once('-') {
+        return matches!((p(lo), p(hi)), (Some(a), Some(b)) if a <= b);
+    }
+    p(v).is_some()
 }
 
 fn valid_signal(v: &str) -> bool {
@@ -458,12 +719,51 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
                 r.err(ctx, "unknown-condition", msg, t.span);
                 return None;
             }
+            let list = toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen);
             let Some(values) = cond_values(toks, &mut i) else {
                 let msg = format!("missing value after `{key}`");
                 r.err(ctx, "syntax-error", msg, t.span);
                 return None;
             };
             if key.starts_with("option") {
+                if !list && values.iter().any(|v| v.contains(',')) {
+                    let msg = format!("mount options `{}` must be a list", values.join(" "));
+                    r.err_help(
+                        ctx,
+                        "syntax-error",
+                        msg,
+                        t.span,
+                        "write `options=(ro, noexec)`",
+                    );
+                    return None;
+                }
+                for (a, b) in [
+                    ("ro", "rw"),
+                    ("r", "rw"),
+                    ("read-only", "rw"),
+                    ("ro", "w"),
+                    ("strictatime", "nostrictatime"),
+                    ("lazytime", "nolazytime"),
+                    ("symfollow", "nosymfollow"),
+                    ("suid", "nosuid"),
+                    ("dev", "nodev"),
+                    ("exec", "noexec"),
+                    ("sync", "async"),
+                    ("mand", "nomand"),
+                    ("atime", "noatime"),
+                    ("diratime", "nodiratime"),
+                    ("relatime", "norelatime"),
+                    ("iversion", "noiversion"),
+                    ("acl", "noacl"),
+                    ("user", "nouser"),
+                    ("silent", "loud"),
+                ] {
+                    if !is_in && values.iter().any(|v| v == a) && values.iter().any(|v| v == b) {
+                        let msg = format!("conflicting mount options `{a}` and `{b}`");
+                        r.err(ctx, "conflicting-mount-options", msg, t.span);
+                        return None;
+                    }
+                }
                 for v in values.iter().flat_map(|v| v.split(',')) {
                     if !tables::MOUNT_OPTIONS.contains(&v) && !v.contains("@{") {
                         let msg = format!("unknown mount option `{v}`");
@@ -520,6 +820,44 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
         return None;
     }
     m.source = positional.first().map(|t| t.text.clone());
+    if kind == MountKind::Mount && m.source.is_some() && m.target.is_some() {
+        // Propagation changes and remounts act on a mount point alone: they take no
+        // source device.
+        const NO_SOURCE: &[&str] = &[
+            "remount",
+            "unbindable",
+            "make-unbindable",
+            "runbindable",
+            "make-runbindable",
+            "private",
+            "make-private",
+            "rprivate",
+            "make-rprivate",
+            "slave",
+            "make-slave",
+            "rslave",
+            "make-rslave",
+            "shared",
+            "make-shared",
+            "rshared",
+            "make-rshared",
+        ];
+        let opts = m.conds.iter().filter(|c| c.key == "options" && !c.is_in);
+        if let Some(o) = opts
+            .flat_map(|c| c.values.iter())
+            .find(|v| NO_SOURCE.contains(&v.as_str()))
+        {
+            let msg = format!("mount option `{o}` takes no source");
+            r.err_help(
+                ctx,
+                "invalid-mount",
+                msg,
+                span_of(toks),
+                "write `mount options=(...) -> /mountpoint,`",
+            );
+            return None;
+        }
+    }
     Some(m)
 }
 
@@ -711,6 +1049,32 @@ fn is_path(t: &Token) -> bool {
 
 /// File rules: `PATH MODE [-> TARGET]` or `MODE PATH [-> TARGET]`.
 fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) -> Vec<RuleKind> {
+    // `safe`/`unsafe` in front of an exec rule choose whether the environment is
+    // scrubbed.
+    let mut safety = None;
+    let toks = match toks.first() {
+        Some(t) if (t.is_word("safe") || t.is_word("unsafe")) && toks.len() > 2 => {
+            safety = Some(t.text == "safe");
+            toks.get(1..).unwrap_or(&[])
+        }
+        _ => toks,
+    };
+    let perms_first = toks.first().is_some_and(|t| !is_path(t));
+    // `l subset /link -> /target`: the perms-first link form may say `subset`.
+    let mut subset = false;
+    let owned: Vec<Token>;
+    let toks = if perms_first && toks.get(1).is_some_and(|t| t.is_word("subset")) {
+        subset = true;
+        owned = toks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, t)| t.clone())
+            .collect();
+        &owned[..]
+    } else {
+        toks
+    };
     let (path, mode) = match (toks.first(), toks.get(1)) {
         (Some(p), Some(m)) if is_path(p) && m.kind == TokenKind::Word => (p, m),
         (Some(m), Some(p))
@@ -765,10 +1129,44 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             return Vec::new();
         }
     }
-    let Some((perms, exec)) = parse_mode(r, mode, q, ctx) else {
+    let Some((perms, mut exec)) = parse_mode(r, mode, q, ctx) else {
         return Vec::new();
     };
+    if let Some(e) = exec.as_mut() {
+        // In the perms-first form the case of the letter does not choose scrubbing;
+        // `safe` (the default) or `unsafe` in front of the rule does.
+        if perms_first || safety.is_some() {
+            e.scrub = safety.unwrap_or(true) && e.kind != ExecKind::Inherit;
+        }
+    } else if safety.is_some() {
+        r.err(
+            ctx,
+            "syntax-error",
+            "`safe`/`unsafe` apply only to exec rules",
+            span,
+        );
+        return Vec::new();
+    }
+    if perms_first && target.is_some() && exec.is_some() && perms.contains(FilePerms::LINK) {
+        r.err_help(
+            ctx,
+            "invalid-mode",
+            "a leading permission list cannot combine `l` with an exec transition",
+            mode.span,
+            "write the link and the exec rule separately",
+        );
+        return Vec::new();
+    }
     let path_text = path.text.clone();
+    if path.kind == TokenKind::Word {
+        if let Some(Ok((0, end, _))) = super::vars::find_ref(&path_text) {
+            if matches!(path_text.as_bytes().get(end), Some(b'+' | b'=' | b'?')) {
+                let msg = format!("unexpected character after the variable in `{path_text}`");
+                r.err(ctx, "syntax-error", msg, path.span);
+                return Vec::new();
+            }
+        }
+    }
     if path.kind == TokenKind::Quoted && !(path_text.starts_with('/') || path_text.starts_with('@'))
     {
         r.err(
@@ -779,8 +1177,32 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
         );
         return Vec::new();
     }
+    if subset && (perms != FilePerms::LINK || target.is_none()) {
+        r.err(
+            ctx,
+            "syntax-error",
+            "`subset` can only be used with link rules",
+            span,
+        );
+        return Vec::new();
+    }
     let mut out = Vec::new();
     match (exec, target) {
+        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
+            out.push(RuleKind::Link(LinkRule {
+                subset,
+                link: path_text.clone(),
+                target: t,
+            }));
+            let rest = perms.minus(FilePerms::LINK);
+            if !rest.is_empty() || e.is_some() {
+                out.push(RuleKind::File(FileRule {
+                    path: Some(path_text),
+                    perms: rest,
+                    exec: e,
+                }));
+            }
+        }
         (Some(mut e), Some(t)) => {
             if matches!(e.kind, ExecKind::Inherit | ExecKind::Unconfined) {
                 let msg = format!("`{}` does not take a target", mode.text);
@@ -847,6 +1269,22 @@ fn parse_mode(
     let mut pending: Vec<char> = Vec::new();
     let mut bare_x = false;
     for c in s.chars() {
+        if !pending.is_empty()
+            && !matches!(c, 'x' | 'X' | 'i' | 'I' | 'u' | 'U' | 'p' | 'P' | 'c' | 'C')
+        {
+            let msg = format!(
+                "exec qualifier `{}` in `{s}` is not followed by `x`",
+                pending.iter().collect::<String>()
+            );
+            r.err_help(
+                ctx,
+                "invalid-mode",
+                msg,
+                t.span,
+                "write the qualifier directly before `x`, e.g. `rix`",
+            );
+            return None;
+        }
         match c {
             'r' | 'R' => perms = perms.union(FilePerms::READ),
             'w' | 'W' => perms = perms.union(FilePerms::WRITE),
@@ -967,10 +1405,10 @@ fn exec_of(p: &[char]) -> Option<ExecMode> {
         ['P', 'i' | 'I'] => m(ExecKind::Profile, true, Some(ExecKind::Inherit)),
         ['c', 'i' | 'I'] => m(ExecKind::Child, false, Some(ExecKind::Inherit)),
         ['C', 'i' | 'I'] => m(ExecKind::Child, true, Some(ExecKind::Inherit)),
-        ['p', 'u'] => m(ExecKind::Profile, false, Some(ExecKind::Unconfined)),
-        ['P', 'U'] => m(ExecKind::Profile, true, Some(ExecKind::Unconfined)),
-        ['c', 'u'] => m(ExecKind::Child, false, Some(ExecKind::Unconfined)),
-        ['C', 'U'] => m(ExecKind::Child, true, Some(ExecKind::Unconfined)),
+        ['p', 'u' | 'U'] => m(ExecKind::Profile, false, Some(ExecKind::Unconfined)),
+        ['P', 'u' | 'U'] => m(ExecKind::Profile, true, Some(ExecKind::Unconfined)),
+        ['c', 'u' | 'U'] => m(ExecKind::Child, false, Some(ExecKind::Unconfined)),
+        ['C', 'u' | 'U'] => m(ExecKind::Child, true, Some(ExecKind::Unconfined)),
         _ => return None,
     })
 }
@@ -1051,11 +1489,28 @@ pub(super) fn string_fields<'a>(k: &'a mut RuleKind, out: &mut Vec<&'a mut Strin
 /// braces nested too deeply.
 pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
     let mut seen: std::collections::HashMap<&str, &Rule> = std::collections::HashMap::new();
+    let mut onexec: Vec<(&ChangeProfileRule, &Rule)> = Vec::new();
     for rule in rules {
-        if let RuleKind::File(f) = &rule.kind {
-            if let Some(p) = &f.path {
-                check_glob(r, p, rule);
+        if let RuleKind::ChangeProfile(c) = &rule.kind {
+            if rule.qualifiers.effect == Effect::Deny || c.exec_cond.is_none() {
+                continue;
             }
+            let safe = |c: &ChangeProfileRule| c.exec_mode.as_deref() != Some("unsafe");
+            if onexec.iter().any(|(p, _)| {
+                p.exec_cond == c.exec_cond && p.target == c.target && safe(p) != safe(c)
+            }) {
+                let mut d = crate::diagnostics::Diagnostic::error(
+                    "conflicting-exec-modes",
+                    "conflicting `safe` and `unsafe` change_profile rules for the same exec condition",
+                    rule.location.file,
+                    rule.location.span,
+                );
+                d.included_from = rule.included_from.clone();
+                r.diags.push(d);
+            }
+            onexec.push((c, rule));
+        }
+        if let RuleKind::File(f) = &rule.kind {
             if rule.qualifiers.effect == Effect::Deny {
                 continue;
             }
@@ -1099,47 +1554,77 @@ pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
 /// apparmor_parser's limit on `{}` nesting in a glob.
 const MAX_BRACE_DEPTH: usize = 50;
 
-fn check_glob(r: &mut Resolver, p: &str, rule: &Rule) {
-    let mut depth = 0usize;
+/// The glob syntax errors apparmor_parser's regex converter reports: unbalanced or
+/// single-entry `{}` alternations, nesting past its limit, empty or unclosed `[]`
+/// classes, a stray `]`.
+pub(super) fn glob_error(p: &str) -> Option<(&'static str, String)> {
+    let mut commas: Vec<usize> = Vec::new();
     let mut max = 0usize;
-    let mut escaped = false;
-    let mut unbalanced = false;
-    for c in p.chars() {
-        if escaped {
-            escaped = false;
+    let mut chars = p.chars().peekable();
+    let mut in_class = false;
+    let mut class_len = 0usize;
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+            if in_class {
+                class_len += 1;
+            }
+            continue;
+        }
+        if in_class {
+            if c == ']' && class_len > 0 {
+                in_class = false;
+            } else if c == '^' && class_len == 0 {
+                // Negation does not count as a member.
+            } else if c == ']' {
+                return Some((
+                    "invalid-glob",
+                    format!("empty character class `[]` in `{p}`"),
+                ));
+            } else {
+                class_len += 1;
+            }
             continue;
         }
         match c {
-            '\\' => escaped = true,
-            '{' => {
-                depth += 1;
-                max = max.max(depth);
+            '[' => {
+                in_class = true;
+                class_len = 0;
             }
-            '}' => {
-                if depth == 0 {
-                    unbalanced = true;
-                } else {
-                    depth -= 1;
+            ']' => return Some(("invalid-glob", format!("unbalanced `]` in `{p}`"))),
+            '{' => {
+                commas.push(0);
+                max = max.max(commas.len());
+            }
+            ',' => {
+                if let Some(n) = commas.last_mut() {
+                    *n += 1;
                 }
             }
+            '}' => match commas.pop() {
+                None => return Some(("unbalanced-braces", format!("unbalanced `}}` in `{p}`"))),
+                Some(0) => {
+                    return Some((
+                        "invalid-glob",
+                        format!("alternation `{{}}` with a single entry in `{p}`"),
+                    ))
+                }
+                Some(_) => {}
+            },
             _ => {}
         }
     }
-    if depth != 0 {
-        unbalanced = true;
-    }
-    let (code, msg) = if max > MAX_BRACE_DEPTH {
-        (
+    if max > MAX_BRACE_DEPTH {
+        return Some((
             "brace-nesting",
             format!("`{{}}` nested more than {MAX_BRACE_DEPTH} levels deep in a glob"),
-        )
-    } else if unbalanced {
-        ("unbalanced-braces", format!("unbalanced `{{}}` in `{p}`"))
-    } else {
-        return;
-    };
-    let mut d =
-        crate::diagnostics::Diagnostic::error(code, msg, rule.location.file, rule.location.span);
-    d.included_from = rule.included_from.clone();
-    r.diags.push(d);
+        ));
+    }
+    if in_class {
+        return Some(("invalid-glob", format!("unclosed `[` in `{p}`")));
+    }
+    if !commas.is_empty() {
+        return Some(("unbalanced-braces", format!("unbalanced `{{` in `{p}`")));
+    }
+    None
 }

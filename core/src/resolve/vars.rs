@@ -25,6 +25,8 @@ pub enum ExpandError {
     Recursive(String),
     /// `@{` without a closing `}` or an invalid name.
     Malformed(String),
+    /// The expansion would exceed the size limit.
+    TooLarge(String),
 }
 
 /// The variable table.
@@ -56,7 +58,9 @@ pub fn find_ref(s: &str) -> Option<Result<(usize, usize, String), usize>> {
                     || j == name_start
                     || !b.get(name_start).is_some_and(|c| c.is_ascii_alphabetic())
                 {
-                    return Some(Err(start));
+                    // Not a variable name (`@{a,b}`): the text is a literal glob.
+                    i += 2;
+                    continue;
                 }
                 let name = s.get(name_start..j).unwrap_or("").to_owned();
                 return Some(Ok((start, j + 1, name)));
@@ -67,54 +71,73 @@ pub fn find_ref(s: &str) -> Option<Result<(usize, usize, String), usize>> {
     None
 }
 
+/// The largest expansion we build (bytes, or alternatives for [`Vars::expand_all`]):
+/// variables whose values refer to other variables can grow exponentially.
+const MAX_EXPANSION: usize = 1 << 20;
+
+/// The most alternatives [`Vars::expand_all`] enumerates.
+const MAX_ALTERNATIVES: usize = 4096;
+
 impl Vars {
+    fn lookup<'a>(
+        &'a self,
+        name: &str,
+        depth: usize,
+        stack: &[String],
+    ) -> Result<&'a VarValue, ExpandError> {
+        if depth > MAX_VAR_DEPTH || stack.iter().any(|n| n == name) {
+            return Err(ExpandError::Recursive(name.to_owned()));
+        }
+        self.map
+            .get(name)
+            .ok_or_else(|| ExpandError::Undefined(name.to_owned()))
+    }
+
     /// Expands every reference in `s`, returning the list of alternatives (more than one
     /// when a multi-valued variable is referenced).
     pub fn expand_all(&self, s: &str) -> Result<Vec<String>, ExpandError> {
-        self.expand_inner(s, 0, &mut Vec::new())
+        self.expand_list(s, 0, &mut Vec::new())
     }
 
-    fn expand_inner(
+    fn expand_list(
         &self,
         s: &str,
         depth: usize,
         stack: &mut Vec<String>,
     ) -> Result<Vec<String>, ExpandError> {
-        let Some(found) = find_ref(s) else {
-            return Ok(vec![s.to_owned()]);
-        };
-        let (start, end, name) = found.map_err(|_| ExpandError::Malformed(s.to_owned()))?;
-        if depth > MAX_VAR_DEPTH || stack.contains(&name) {
-            return Err(ExpandError::Recursive(name));
-        }
-        let value = self
-            .map
-            .get(&name)
-            .ok_or_else(|| ExpandError::Undefined(name.clone()))?;
-        stack.push(name.clone());
-        let mut vals = Vec::new();
-        for v in &value.values {
-            for e in self.expand_inner(v, depth + 1, stack)? {
-                if !vals.contains(&e) {
-                    vals.push(e);
+        let mut out = vec![String::new()];
+        let mut rest = s;
+        while let Some(found) = find_ref(rest) {
+            let (start, end, name) = found.map_err(|_| ExpandError::Malformed(s.to_owned()))?;
+            let prefix = rest.get(..start).unwrap_or("");
+            let value = self.lookup(&name, depth, stack)?;
+            stack.push(name.clone());
+            let mut vals: Vec<String> = Vec::new();
+            for v in &value.values {
+                for e in self.expand_list(v, depth + 1, stack)? {
+                    if !vals.contains(&e) {
+                        vals.push(e);
+                    }
                 }
             }
-        }
-        stack.pop();
-        let prefix = s.get(..start).unwrap_or("");
-        let rest = s.get(end..).unwrap_or("");
-        let tails = self.expand_inner(rest, depth, stack)?;
-        let mut out = Vec::new();
-        for v in &vals {
-            for t in &tails {
-                out.push(format!("{prefix}{v}{t}"));
+            stack.pop();
+            if vals.is_empty() {
+                vals.push(String::new());
             }
-        }
-        if vals.is_empty() {
-            // An empty variable expands to nothing: the rule keeps only its other parts.
-            for t in &tails {
-                out.push(format!("{prefix}{t}"));
+            if out.len() * vals.len() > MAX_ALTERNATIVES {
+                return Err(ExpandError::TooLarge(name));
             }
+            let mut next = Vec::with_capacity(out.len() * vals.len());
+            for o in &out {
+                for v in &vals {
+                    next.push(format!("{o}{prefix}{v}"));
+                }
+            }
+            out = next;
+            rest = rest.get(end..).unwrap_or("");
+        }
+        for o in out.iter_mut() {
+            o.push_str(rest);
         }
         Ok(out)
     }
@@ -130,33 +153,36 @@ impl Vars {
         depth: usize,
         stack: &mut Vec<String>,
     ) -> Result<String, ExpandError> {
-        let Some(found) = find_ref(s) else {
-            return Ok(s.to_owned());
-        };
-        let (start, end, name) = found.map_err(|_| ExpandError::Malformed(s.to_owned()))?;
-        if depth > MAX_VAR_DEPTH || stack.contains(&name) {
-            return Err(ExpandError::Recursive(name));
-        }
-        let value = self
-            .map
-            .get(&name)
-            .ok_or_else(|| ExpandError::Undefined(name.clone()))?;
-        stack.push(name.clone());
-        let mut vals: Vec<String> = Vec::new();
-        for v in &value.values {
-            let e = self.expand_glob(v, depth + 1, stack)?;
-            if !vals.contains(&e) {
-                vals.push(e);
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(found) = find_ref(rest) {
+            let (start, end, name) = found.map_err(|_| ExpandError::Malformed(s.to_owned()))?;
+            out.push_str(rest.get(..start).unwrap_or(""));
+            let value = self.lookup(&name, depth, stack)?;
+            stack.push(name.clone());
+            let mut vals: Vec<String> = Vec::new();
+            for v in &value.values {
+                let e = self.expand_glob(v, depth + 1, stack)?;
+                if !vals.contains(&e) {
+                    vals.push(e);
+                }
             }
+            stack.pop();
+            match vals.len() {
+                0 => {}
+                1 => out.push_str(vals.first().map(String::as_str).unwrap_or("")),
+                _ => {
+                    out.push('{');
+                    out.push_str(&vals.join(","));
+                    out.push('}');
+                }
+            }
+            if out.len() > MAX_EXPANSION {
+                return Err(ExpandError::TooLarge(name));
+            }
+            rest = rest.get(end..).unwrap_or("");
         }
-        stack.pop();
-        let inner = match vals.len() {
-            0 => String::new(),
-            1 => vals.into_iter().next().unwrap_or_default(),
-            _ => format!("{{{}}}", vals.join(",")),
-        };
-        let prefix = s.get(..start).unwrap_or("");
-        let rest = self.expand_glob(s.get(end..).unwrap_or(""), depth, stack)?;
-        Ok(format!("{prefix}{inner}{rest}"))
+        out.push_str(rest);
+        Ok(out)
     }
 }

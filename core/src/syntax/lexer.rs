@@ -201,6 +201,14 @@ impl<'a> Lexer<'a> {
             self.bump_char();
             out.push_str(self.slice(s, self.pos));
         }
+        if !closed {
+            // Unterminated: end the string at its first line so that the rest of the file
+            // still parses (the error is reported by the caller).
+            if let Some(nl) = self.text.get(start..).and_then(|t| t.find('\n')) {
+                self.pos = start + nl;
+                out = self.slice(start + 1, self.pos).to_owned();
+            }
+        }
         (
             Token {
                 kind: TokenKind::Quoted,
@@ -216,6 +224,12 @@ impl<'a> Lexer<'a> {
     fn path_word(&mut self, in_paren: bool) -> Token {
         let start = self.pos;
         while let Some(b) = self.peek() {
+            if b == b'\\' && self.peek_at(1).is_some() {
+                // An escaped character belongs to the word whatever it is.
+                self.pos += 1;
+                self.bump_char();
+                continue;
+            }
             if is_space(b) || b == b'"' || b == b'!' {
                 break;
             }
@@ -246,6 +260,11 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let mut depth = 0u32;
         while let Some(b) = self.peek() {
+            if b == b'\\' && self.peek_at(1).is_some() {
+                self.pos += 1;
+                self.bump_char();
+                continue;
+            }
             if is_space(b) || b == b'"' || b == b'!' || b == b'(' || b == b')' || b == b'=' {
                 break;
             }
@@ -281,10 +300,22 @@ impl<'a> Lexer<'a> {
 
     /// The next token inside a statement. Returns `None` at `,` `{` `}` or end of input
     /// (not consumed), which the parser handles as statement delimiters.
-    pub(crate) fn token(&mut self, in_paren: bool) -> Option<Token> {
+    pub(crate) fn token(&mut self, in_paren: bool, after_eq: bool) -> Option<Token> {
         self.skip_trivia();
+        if in_paren {
+            // Commas separate list values; they carry no meaning of their own.
+            while self.peek() == Some(b',') {
+                self.pos += 1;
+                self.skip_trivia();
+            }
+        }
         let b = self.peek()?;
         let start = self.pos;
+        if after_eq && b != b'(' && b != b'"' && b != b',' && (b != b'}' || in_paren) {
+            // A condition value (`key=value`): it may hold glob punctuation such as
+            // `{a,b}`, like a path.
+            return Some(self.path_word(in_paren));
+        }
         let punct = |lx: &mut Lexer, kind: TokenKind, len: usize| {
             lx.pos += len;
             Some(Token {
@@ -294,11 +325,6 @@ impl<'a> Lexer<'a> {
             })
         };
         match b {
-            b',' if in_paren => {
-                // Commas separate list values; they carry no meaning of their own.
-                self.pos += 1;
-                self.token(in_paren)
-            }
             b',' | b'{' | b'}' => None,
             b'(' => punct(self, TokenKind::LParen, 1),
             b')' => punct(self, TokenKind::RParen, 1),

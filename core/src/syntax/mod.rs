@@ -41,6 +41,8 @@ pub enum Item {
     Comment(Span),
     /// `include <x>`, `#include "x"`, `include if exists <x>`.
     Include(Include),
+    /// `abi <name>,` (the name is kept in an [`Include`] record).
+    Abi(Include),
     /// `@{NAME} = values` or `@{NAME} += values`.
     VarDef(VarDef),
     /// `$NAME = true|false`.
@@ -78,17 +80,32 @@ pub struct VarDef {
     pub name: String,
     /// Where the name is.
     pub name_span: Span,
-    /// `+=` rather than `=`.
-    pub append: bool,
+    /// The assignment operator.
+    pub op: AssignOp,
     /// The values (words or quoted strings).
     pub values: Vec<Token>,
     /// The whole definition.
     pub span: Span,
 }
 
+/// How a variable definition assigns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignOp {
+    /// `=`: define (an error when already defined).
+    Set,
+    /// `+=`: add values to a defined variable.
+    Append,
+    /// `?=`: define unless already defined.
+    SetIfUndefined,
+    /// `:=`: define, replacing any earlier definition.
+    Override,
+}
+
 /// A boolean-variable definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoolDef {
+    /// The assignment operator.
+    pub op: AssignOp,
     /// The name without `$` or braces.
     pub name: String,
     /// The value token (expected `true` or `false`).

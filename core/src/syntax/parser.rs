@@ -1,14 +1,14 @@
 //! The recursive-descent parser over the on-demand lexer.
 
 use super::lexer::{is_name_char, is_space, Lexer, Token, TokenKind};
-use super::{Block, BoolDef, IfItem, Include, Item, RuleItem, SyntaxTree, VarDef};
+use super::{AssignOp, Block, BoolDef, IfItem, Include, Item, RuleItem, SyntaxTree, VarDef};
 use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, IncludeStyle, Span};
 
 /// How deeply blocks (profiles, hats, conditionals, qualifier blocks) may nest. Real
 /// policy nests three or four levels; the limit keeps hostile input from exhausting the
 /// stack.
-const MAX_BLOCK_DEPTH: usize = 32;
+const MAX_BLOCK_DEPTH: usize = 128;
 
 /// Parses one file's text. Never fails: every problem becomes a diagnostic.
 pub fn parse(text: &str, file: FileId) -> SyntaxTree {
@@ -38,6 +38,8 @@ enum End {
     Open(Span),
     Close,
     Eof,
+    /// Already reported; the statement is dropped.
+    Broken,
 }
 
 impl Parser<'_> {
@@ -86,6 +88,15 @@ impl Parser<'_> {
                 items.push(self.include());
                 continue;
             }
+            if self.lx.at_keyword("abi")
+                && self
+                    .lx
+                    .peek_at(3)
+                    .is_some_and(|b| is_space(b) || b == b'<' || b == b'"')
+            {
+                items.push(self.abi());
+                continue;
+            }
             if let Some(item) = self.var_def() {
                 items.push(item);
                 continue;
@@ -129,13 +140,51 @@ impl Parser<'_> {
                 self.lx.pos = save;
             }
         }
+        let (style, name) = self.include_name();
+        let span = Span::new(start, self.lx.pos);
+        if name.is_empty() {
+            self.error("syntax-error", "missing include name", span)
+                .help = Some("write `include <abstractions/base>` or `include \"/path\"`".into());
+        }
+        Item::Include(Include {
+            style,
+            name,
+            if_exists,
+            hash,
+            span,
+        })
+    }
+
+    /// Reads the name of an include or abi: `<name>`, `<"name">`, `"name"` or a bare
+    /// word, as upstream's lexer does (spaces inside `<>` are kept, but a quote may only
+    /// follow `<` directly).
+    fn include_name(&mut self) -> (IncludeStyle, String) {
         let name_start = self.lx.pos;
-        let (style, name) = match self.lx.peek() {
+        match self.lx.peek() {
             Some(b'<') => {
                 self.lx.pos += 1;
+                let save = self.lx.pos;
+                self.lx.skip_blanks();
+                if self.lx.peek() != Some(b'"') {
+                    self.lx.pos = save;
+                }
+                if self.lx.peek() == Some(b'"') {
+                    let (tok, closed) = self.lx.quoted();
+                    if !closed {
+                        self.error("unterminated-string", "unterminated string", tok.span);
+                    }
+                    self.lx.skip_blanks();
+                    if self.lx.peek() == Some(b'>') {
+                        self.lx.pos += 1;
+                    } else {
+                        let sp = Span::new(name_start, self.lx.pos);
+                        self.error("syntax-error", "missing `>` after the name", sp);
+                    }
+                    return (IncludeStyle::Angle, tok.text);
+                }
                 let s = self.lx.pos;
                 while let Some(b) = self.lx.peek() {
-                    if b == b'>' || b == b'\n' {
+                    if b == b'>' || b == b'\n' || b == b'\r' || b == b'\t' || b == b'"' {
                         break;
                     }
                     self.lx.pos += 1;
@@ -145,9 +194,8 @@ impl Parser<'_> {
                     self.lx.pos += 1;
                 } else {
                     let sp = Span::new(name_start, self.lx.pos);
-                    self.error("syntax-error", "missing `>` after the include name", sp);
+                    self.error("syntax-error", "missing `>` after the name", sp);
                 }
-                let name = name.trim_matches('"').to_owned();
                 (IncludeStyle::Angle, name)
             }
             Some(b'"') => {
@@ -160,7 +208,8 @@ impl Parser<'_> {
             _ => {
                 let s = self.lx.pos;
                 while let Some(b) = self.lx.peek() {
-                    if is_space(b) || b == b'"' || b == b'!' || b == b',' {
+                    if is_space(b) || b == b'"' || b == b'!' || b == b',' || b == b'<' || b == b'>'
+                    {
                         break;
                     }
                     self.lx.pos += 1;
@@ -170,17 +219,33 @@ impl Parser<'_> {
                     self.lx.slice(s, self.lx.pos).to_owned(),
                 )
             }
-        };
-        let span = Span::new(start, self.lx.pos);
-        if name.is_empty() {
-            self.error("syntax-error", "missing include name", span)
-                .help = Some("write `include <abstractions/base>` or `include \"/path\"`".into());
         }
-        Item::Include(Include {
+    }
+
+    /// `abi <name>,`.
+    fn abi(&mut self) -> Item {
+        let start = self.lx.pos;
+        self.lx.pos += "abi".len();
+        self.lx.skip_blanks();
+        let (style, name) = self.include_name();
+        let end = self.lx.pos;
+        self.lx.skip_trivia();
+        if self.lx.peek() == Some(b',') {
+            self.lx.pos += 1;
+        } else {
+            let sp = Span::new(start, end);
+            self.error("missing-comma", "expected `,` after the abi", sp)
+                .help = Some("write `abi <abi/3.0>,`".into());
+        }
+        let span = Span::new(start, end);
+        if name.is_empty() {
+            self.error("syntax-error", "missing abi name", span);
+        }
+        Item::Abi(Include {
             style,
             name,
-            if_exists,
-            hash,
+            if_exists: false,
+            hash: false,
             span,
         })
     }
@@ -232,15 +297,6 @@ impl Parser<'_> {
         let op = self.lx.slice(i, i + op_len).to_owned();
         let start = self.lx.pos;
         self.lx.pos = i + op_len;
-        if op == "?=" || op == ":=" {
-            let sp = Span::new(i, i + op_len);
-            self.error(
-                "syntax-error",
-                format!("unsupported assignment operator `{op}`"),
-                sp,
-            )
-            .help = Some("use `=` or `+=`".into());
-        }
         let mut values = Vec::new();
         loop {
             self.lx.skip_blanks();
@@ -269,6 +325,13 @@ impl Parser<'_> {
             }
             let s = self.lx.pos;
             while let Some(b) = self.lx.peek() {
+                if b == b'\\' && self.lx.peek_at(1).is_some_and(|n| n != b'\n') {
+                    self.lx.pos += 2;
+                    while self.lx.pos < bytes.len() && !self.lx.text.is_char_boundary(self.lx.pos) {
+                        self.lx.pos += 1;
+                    }
+                    continue;
+                }
                 if is_space(b) || b == b'"' || b == b'!' {
                     break;
                 }
@@ -311,6 +374,12 @@ impl Parser<'_> {
                 .help = Some("write `true` or `false`".into());
             }
             return Some(Item::BoolDef(BoolDef {
+                op: match op.as_str() {
+                    "+=" => AssignOp::Append,
+                    "?=" => AssignOp::SetIfUndefined,
+                    ":=" => AssignOp::Override,
+                    _ => AssignOp::Set,
+                },
                 name,
                 value: values.into_iter().next(),
                 span,
@@ -322,7 +391,12 @@ impl Parser<'_> {
         Some(Item::VarDef(VarDef {
             name,
             name_span,
-            append: op == "+=",
+            op: match op.as_str() {
+                "+=" => AssignOp::Append,
+                "?=" => AssignOp::SetIfUndefined,
+                ":=" => AssignOp::Override,
+                _ => AssignOp::Set,
+            },
             values,
             span,
         }))
@@ -333,9 +407,21 @@ impl Parser<'_> {
         let mut toks = Vec::new();
         let mut paren = 0usize;
         loop {
-            let t = self.lx.token(paren > 0);
+            let after_eq = toks.last().is_some_and(|t: &Token| t.kind == TokenKind::Eq);
+            let t = self.lx.token(paren > 0, after_eq);
             match t {
                 Some(t) => {
+                    if t.kind == TokenKind::Quoted {
+                        let raw = self.lx.slice(t.span.start as usize, t.span.end as usize);
+                        if raw.len() < 2 || !raw.ends_with('"') {
+                            self.error("unterminated-string", "unterminated string", t.span)
+                                .help = Some("close the string with `\"`".into());
+                            // Give up on this statement at the end of the line, so the
+                            // next lines parse normally.
+                            toks.push(t);
+                            return (toks, End::Broken);
+                        }
+                    }
                     match t.kind {
                         TokenKind::LParen => paren += 1,
                         TokenKind::RParen => paren = paren.saturating_sub(1),
@@ -395,6 +481,7 @@ impl Parser<'_> {
                 Item::Rule(RuleItem { tokens: toks, span })
             }
             End::Open(open) => self.block(toks, span, open, depth),
+            End::Broken => Item::Error(span),
             End::Close | End::Eof => {
                 if toks.is_empty() {
                     // Only possible at a stray character the lexer would not start a token

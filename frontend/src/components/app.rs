@@ -12,7 +12,7 @@ use crate::engine::{self, AnalysisView, DiagView};
 use crate::library::TEMPLATES;
 use crate::state::{debounce_ms, Action, OpenFile, Panel, State};
 use armorlab_core::share;
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -66,7 +66,8 @@ fn download(name: &str, text: &str) {
     let run = || -> Option<()> {
         let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
         let opts = web_sys::BlobPropertyBag::new();
-        opts.set_type("text/plain;charset=utf-8");
+        // A generic type: with text/plain, Chromium appends `.txt` to the profile's file name.
+        opts.set_type("application/octet-stream");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
         let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
         let a: web_sys::HtmlAnchorElement = gloo::utils::document()
@@ -137,6 +138,7 @@ pub fn App() -> Html {
         let timer = timer.clone();
         let last_ms = last_ms.clone();
         let seq = seq.clone();
+        let provider = provider.clone();
         let key = (
             state.profile.clone(),
             state.includes_rev,
@@ -159,12 +161,16 @@ pub fn App() -> Html {
                         profile: selected.as_deref(),
                     });
                     let ms = now_ms() - t0;
-                    *last_ms.borrow_mut() = ms;
                     let n = {
                         let mut s = seq.borrow_mut();
                         *s += 1;
                         *s
                     };
+                    // The first analysis pays one-time costs (building the include
+                    // library's matchers); it must not slow down the first keystrokes.
+                    if n > 1 {
+                        *last_ms.borrow_mut() = ms;
+                    }
                     analyzed.set(Analyzed {
                         view: Rc::new(view),
                         ms,
@@ -211,73 +217,78 @@ pub fn App() -> Html {
         let latest = latest.clone();
         use_effect_with((), move |_| {
             let d = dispatch.clone();
-            let keys = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                    return;
-                };
-                let ctrl = e.ctrl_key() || e.meta_key();
-                let in_field = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-                    .unwrap_or(false);
-                let key = e.key();
-                let handled = match key.as_str() {
-                    "Enter" if ctrl => {
-                        d.dispatch(Action::ShowPanel(Panel::Queries));
-                        Timeout::new(0, || focus("add-query")).forget();
-                        true
-                    }
-                    "s" | "S" if ctrl && e.shift_key() => {
-                        d.dispatch(Action::ToggleShare);
-                        true
-                    }
-                    "s" if ctrl => {
-                        let s = latest.borrow().clone();
-                        download(s.file_name(), &s.profile);
-                        true
-                    }
-                    "Escape" => {
-                        d.dispatch(Action::CloseOverlays);
-                        false
-                    }
-                    "F1" => {
-                        d.dispatch(Action::ToggleHelp);
-                        true
-                    }
-                    "?" if !in_field => {
-                        d.dispatch(Action::ToggleHelp);
-                        true
-                    }
-                    _ if e.alt_key() && !ctrl => match e.code().as_str() {
-                        "Digit1" => {
+            let keys = EventListener::new_with_options(
+                &gloo::utils::document(),
+                "keydown",
+                EventListenerOptions::enable_prevent_default(),
+                move |e| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    let ctrl = e.ctrl_key() || e.meta_key();
+                    let in_field = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+                        .unwrap_or(false);
+                    let key = e.key();
+                    let handled = match key.as_str() {
+                        "Enter" if ctrl => {
                             d.dispatch(Action::ShowPanel(Panel::Queries));
+                            Timeout::new(0, || focus("add-query")).forget();
                             true
                         }
-                        "Digit2" => {
-                            d.dispatch(Action::ShowPanel(Panel::Includes));
+                        "s" | "S" if ctrl && e.shift_key() => {
+                            d.dispatch(Action::ToggleShare);
                             true
                         }
-                        "Digit3" => {
-                            d.dispatch(Action::ShowPanel(Panel::Export));
+                        "s" if ctrl => {
+                            let s = latest.borrow().clone();
+                            download(s.file_name(), &s.profile);
                             true
                         }
-                        "Digit4" => {
-                            d.dispatch(Action::ShowPanel(Panel::About));
+                        "Escape" => {
+                            d.dispatch(Action::CloseOverlays);
+                            false
+                        }
+                        "F1" => {
+                            d.dispatch(Action::ToggleHelp);
                             true
                         }
-                        "KeyE" => {
-                            focus("editor");
+                        "?" if !in_field => {
+                            d.dispatch(Action::ToggleHelp);
                             true
                         }
+                        _ if e.alt_key() && !ctrl => match e.code().as_str() {
+                            "Digit1" => {
+                                d.dispatch(Action::ShowPanel(Panel::Queries));
+                                true
+                            }
+                            "Digit2" => {
+                                d.dispatch(Action::ShowPanel(Panel::Includes));
+                                true
+                            }
+                            "Digit3" => {
+                                d.dispatch(Action::ShowPanel(Panel::Export));
+                                true
+                            }
+                            "Digit4" => {
+                                d.dispatch(Action::ShowPanel(Panel::About));
+                                true
+                            }
+                            "KeyE" => {
+                                focus("editor");
+                                true
+                            }
+                            _ => false,
+                        },
                         _ => false,
-                    },
-                    _ => false,
-                };
-                if handled {
-                    e.prevent_default();
-                }
-            });
+                    };
+                    if handled {
+                        e.prevent_default();
+                    }
+                },
+            );
             let d = dispatch.clone();
             let hash = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                 let h = gloo::utils::window().location().hash().unwrap_or_default();
@@ -442,10 +453,19 @@ pub fn App() -> Html {
             <Includes modified={state.includes.keys().cloned().collect::<Vec<_>>()}
                       open={state.open.clone()} dispatch={dispatch.clone()} />
         },
-        Panel::Export => html! {
-            <ExportPanel profile={evaluated.clone().unwrap_or_else(|| main_name.to_owned())}
-                         file_name={main_name} on_download={on_download.clone()} />
-        },
+        Panel::Export => {
+            let spo = engine::spo_export(&engine::Inputs {
+                name: main_name,
+                text: &state.profile,
+                provider: &provider,
+                queries: &[],
+                profile: evaluated.as_deref(),
+            });
+            html! {
+                <ExportPanel profile={evaluated.clone().unwrap_or_else(|| main_name.to_owned())}
+                             file_name={main_name} on_download={on_download.clone()} {spo} />
+            }
+        }
         Panel::About => html! { <About dispatch={dispatch.clone()} /> },
     };
     let file_tab = match &state.open {
@@ -475,6 +495,26 @@ pub fn App() -> Html {
         </>
     };
     let dl = on_download.reform(|_: MouseEvent| ());
+    let on_embed = {
+        let d = dispatch.clone();
+        let open = state.share;
+        Callback::from(move |_: MouseEvent| {
+            if !open {
+                d.emit(Action::ToggleShare);
+            }
+            // The dialog renders on the next tick; then select the snippet for copying.
+            Timeout::new(0, || {
+                if let Some(el) = gloo::utils::document()
+                    .get_element_by_id("embed-code")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                {
+                    let _ = el.focus();
+                    el.select();
+                }
+            })
+            .forget();
+        })
+    };
 
     html! {
         <div class="app" data-analysis-ms={root_attrs.0} data-analysis-seq={root_attrs.1}>
@@ -489,6 +529,7 @@ pub fn App() -> Html {
                 { for profile_select }
                 <div class="actions">
                     <button type="button" id="share-btn" onclick={toggle_share} title="Ctrl+Shift+S">{ "Share" }</button>
+                    <button type="button" id="embed-btn" onclick={on_embed} title="an <iframe> for documentation">{ "Embed" }</button>
                     <button type="button" id="download-btn" onclick={dl} title="Ctrl+S">{ "Download" }</button>
                     <button type="button" id="help-btn" onclick={toggle_help} aria-label="keyboard shortcuts" title="? or F1">{ "?" }</button>
                 </div>

@@ -210,12 +210,13 @@ pub fn Editor(props: &EditorProps) -> Html {
     });
 
     let size = format!(
-        "height:calc({}px + 2 * var(--pad));width:max(100%, calc({}ch + 2 * var(--pad)))",
+        "height:calc({}px + 2 * var(--pad));width:calc({}ch + 2 * var(--pad))",
         lines as f64 * LINE_PX,
         width_ch
     );
     html! {
         <div class="editor" ref={scroller}>
+          <div class="editor-inner">
             <div class="gutter" aria-hidden="true">{ for gutter }</div>
             <div class="code" style={size.clone()}>
                 { for mark_bg }
@@ -236,6 +237,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     style={size}
                 />
             </div>
+          </div>
         </div>
     }
 }

@@ -12,6 +12,9 @@ pub struct ExportProps {
     pub file_name: AttrValue,
     /// Download the profile.
     pub on_download: Callback<()>,
+    /// The Security Profiles Operator YAML and what it cannot express.
+    #[prop_or_default]
+    pub spo: Option<(String, Vec<String>)>,
 }
 
 /// Copies text to the clipboard (the browser may refuse silently without a user gesture).
@@ -39,7 +42,20 @@ pub fn ExportPanel(props: &ExportProps) -> Html {
             <button type="button" id="download" class="primary" onclick={dl}>
                 { format!("Download {}", props.file_name) }
             </button>
-            <ul class="snippets">{ for items }</ul>
+            <ul class="snippets">
+                { for items }
+                if let Some((yaml, losses)) = &props.spo {
+                    <li>
+                        <h3>{ "Security Profiles Operator AppArmorProfile" }</h3>
+                        <pre class="snippet" id="spo-yaml">{ yaml.clone() }</pre>
+                        <button type="button" onclick={{ let y = yaml.clone(); Callback::from(move |_| copy(&y)) }}>{ "Copy" }</button>
+                        if !losses.is_empty() {
+                            <p class="hint">{ "Not expressed in the operator's structured form:" }</p>
+                            <ul class="losses">{ for losses.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ul>
+                        }
+                    </li>
+                }
+            </ul>
         </section>
     }
 }

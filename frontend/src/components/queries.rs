@@ -180,8 +180,12 @@ pub fn Row(props: &RowProps) -> Html {
                 };
                 html! {
                     <li class={classes!("rule", r.effect.clone())}>
-                        <button type="button" class="jump" {onclick}
-                                title="show this rule in the editor">{ place }</button>
+                        if r.implicit {
+                            <span class="jump implicit" title="added by apparmor_parser itself">{ "implicit" }</span>
+                        } else {
+                            <button type="button" class="jump" {onclick}
+                                    title="show this rule in the editor">{ place }</button>
+                        }
                         <code>{ r.text.clone() }</code>
                         if !r.perms.is_empty() { <span class="perms">{ r.perms.clone() }</span> }
                     </li>
@@ -222,7 +226,7 @@ pub fn Row(props: &RowProps) -> Html {
         <li class="q-row" data-query={props.row.text.clone()}
             data-verdict={verdict.map(|v| AttrValue::from(v.as_str()))}>
             <div class="q-main">
-                <span class={badge_class} role="status">{ badge }</span>
+                <span class={badge_class} aria-label={format!("verdict: {badge}")}>{ badge }</span>
                 if props.compact {
                     <code class="q-text">{ props.row.text.clone() }</code>
                 } else {

@@ -1,0 +1,349 @@
+//! Hostile and broken input: every case gets an error with a location, never a panic, a
+//! hang or unbounded memory. And the error messages themselves: code, message, help and
+//! the exact text they underline.
+
+// Helpers of a test file may unwrap and index: a failure there is a failed test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use armorlab_core::model::RuleKind;
+use armorlab_core::{analyze, Analysis, Diagnostic, MemoryProvider, NoIncludes, Severity};
+
+/// The text a diagnostic underlines.
+fn underlined<'a>(a: &'a Analysis, d: &Diagnostic) -> &'a str {
+    a.sources
+        .get(d.location.file)
+        .unwrap()
+        .slice(d.location.span)
+}
+
+/// Every diagnostic has a position filled in.
+fn assert_positioned(a: &Analysis) {
+    for d in &a.diagnostics {
+        assert!(!d.file.is_empty(), "{d:?}");
+        assert!(d.line >= 1 && d.column >= 1, "{d:?}");
+    }
+}
+
+fn only_error(a: &Analysis) -> &Diagnostic {
+    let errs: Vec<&Diagnostic> = a.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errs.len(), 1, "{:#?}", a.diagnostics);
+    errs[0]
+}
+
+fn file_paths(a: &Analysis, profile: &str) -> Vec<String> {
+    a.policy
+        .find(profile)
+        .unwrap()
+        .rules
+        .iter()
+        .filter_map(|r| match &r.kind {
+            RuleKind::File(f) => f.path.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn unclosed_brace_points_at_the_brace_and_keeps_the_rules() {
+    let a = analyze("t", "profile p {\n  /a r,\n  /b w,\n", &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "unclosed-brace");
+    assert_eq!(d.message, "unclosed `{`");
+    assert_eq!(underlined(&a, d), "{");
+    assert_eq!((d.line, d.column), (1, 11));
+    assert_eq!(file_paths(&a, "p"), vec!["/a", "/b"]);
+}
+
+#[test]
+fn stray_closing_brace_is_reported_where_it_is() {
+    let a = analyze("t", "profile p {\n  /a r,\n}\n}\n", &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "unexpected-close-brace");
+    assert_eq!(underlined(&a, d), "}");
+    assert_eq!((d.line, d.column), (4, 1));
+    assert_positioned(&a);
+}
+
+#[test]
+fn a_broken_rule_does_not_hide_its_neighbours() {
+    let text = "profile p {\n  /a r,\n  /b rz,\n  capability chown,\n  /c w,\n}\n";
+    let a = analyze("t", text, &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "invalid-mode");
+    assert_eq!(d.message, "invalid permission `z` in `rz`");
+    assert_eq!(underlined(&a, d), "rz");
+    assert_eq!(d.line, 3);
+    assert_eq!(file_paths(&a, "p"), vec!["/a", "/c"]);
+    let p = a.policy.find("p").unwrap();
+    assert!(p
+        .rules
+        .iter()
+        .any(|r| matches!(&r.kind, RuleKind::Capability { names } if names == &["chown"])));
+}
+
+#[test]
+fn missing_comma_is_reported_on_the_rule() {
+    let a = analyze("t", "profile p {\n  /a r\n}\n", &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "missing-comma");
+    assert_eq!(d.message, "expected `,` at the end of the rule");
+    assert_eq!(underlined(&a, d), "/a r");
+    assert_eq!(d.help.as_deref(), Some("every rule ends with `,`"));
+}
+
+/// A deterministic stream of bytes (no dependency on a random crate).
+fn garbage(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn binary_garbage_gives_located_errors() {
+    for seed in 0..50 {
+        let bytes = garbage(4096, seed);
+        let text = String::from_utf8_lossy(&bytes);
+        let a = analyze("garbage", &text, &NoIncludes);
+        assert!(a.has_errors(), "seed {seed}");
+        assert_positioned(&a);
+    }
+}
+
+#[test]
+fn nul_bytes_are_errors_with_locations() {
+    let a = analyze("t", "profile p {\n  /a\0 r,\n  \0\0\0,\n}\n", &NoIncludes);
+    assert!(a.has_errors());
+    assert_positioned(&a);
+    let all_nul = "\0".repeat(10_000);
+    let a = analyze("t", &all_nul, &NoIncludes);
+    assert!(a.has_errors());
+    assert_positioned(&a);
+}
+
+#[test]
+fn ten_megabyte_profile_parses_with_its_one_error() {
+    let mut text = String::from("profile big {\n");
+    let mut n = 0;
+    while text.len() < 10 * 1024 * 1024 {
+        text.push_str(&format!("  /srv/data/{n}/** rw,\n"));
+        n += 1;
+    }
+    text.push_str("  /broken rqq,\n}\n");
+    let a = analyze("big", &text, &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "invalid-mode");
+    assert_eq!(d.line as usize, n + 2);
+    assert_eq!(a.policy.find("big").unwrap().rules.len(), n);
+}
+
+#[test]
+fn alternations_nested_past_fifty_are_rejected() {
+    let deep = format!("/{}x{} r", "{a,".repeat(51), "}".repeat(51));
+    let a = analyze("t", &format!("profile p {{\n  {deep},\n}}\n"), &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "brace-nesting");
+    assert_eq!(d.message, "`{}` nested more than 50 levels deep in a glob");
+    assert_eq!(underlined(&a, d), deep);
+    // Fifty levels are fine.
+    let ok = format!("/{}x{} r", "{a,".repeat(50), "}".repeat(50));
+    let a = analyze("t", &format!("profile p {{\n  {ok},\n}}\n"), &NoIncludes);
+    assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+}
+
+#[test]
+fn blocks_nested_thousands_deep_do_not_overflow_the_stack() {
+    let text = format!(
+        "profile p {{\n{}{}",
+        "owner {\n".repeat(5000),
+        "}\n".repeat(5001)
+    );
+    let a = analyze("t", &text, &NoIncludes);
+    assert!(a
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "nesting-too-deep" && d.is_error()));
+    assert_positioned(&a);
+    let cond = format!(
+        "$B = true\nprofile p {{\n  if {}$B {{\n  }}\n}}\n",
+        "not ".repeat(100_000)
+    );
+    let a = analyze("t", &cond, &NoIncludes);
+    assert!(a.diagnostics.iter().any(|d| d.code == "invalid-condition"));
+    let parens = format!("profile p {{ signal {}, }}", "(".repeat(100_000));
+    let a = analyze("t", &parens, &NoIncludes);
+    assert!(a.has_errors());
+    assert_positioned(&a);
+}
+
+#[test]
+fn include_cycles_are_reported_and_broken() {
+    let mut p = MemoryProvider::new(["/etc/apparmor.d"]);
+    p.insert("/etc/apparmor.d/a", "  /from/a r,\n  include <b>\n");
+    p.insert("/etc/apparmor.d/b", "  /from/b r,\n  include <a>\n");
+    let a = analyze("main", "profile p {\n  include <a>\n}\n", &p);
+    assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "include-cycle")
+        .unwrap();
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(d.file, "/etc/apparmor.d/b");
+    assert_eq!(d.line, 2);
+    assert_eq!(underlined(&a, d), "include <a>");
+    assert_eq!(d.included_from.len(), 2);
+    assert_eq!(file_paths(&a, "p"), vec!["/from/a", "/from/b"]);
+}
+
+#[test]
+fn missing_include_is_an_error_unless_if_exists() {
+    let text = "profile p {\n  include <abstractions/nope>\n  include if exists <local/p>\n}\n";
+    let a = analyze("t", text, &MemoryProvider::new(["/etc/apparmor.d"]));
+    let d = only_error(&a);
+    assert_eq!(d.code, "missing-include");
+    assert_eq!(d.message, "could not open include <abstractions/nope>");
+    assert_eq!(underlined(&a, d), "include <abstractions/nope>");
+    assert_eq!((d.line, d.column), (2, 3));
+}
+
+#[test]
+fn undefined_variable_underlines_the_reference() {
+    let a = analyze("t", "profile p {\n  @{NOPE}/bin/x r,\n}\n", &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "undefined-variable");
+    assert_eq!(d.message, "variable `@{NOPE}` is not defined");
+    assert_eq!(underlined(&a, d), "@{NOPE}");
+    assert_eq!((d.line, d.column), (2, 3));
+    assert!(d.help.is_some());
+}
+
+#[test]
+fn exploding_variables_are_bounded() {
+    // Each level doubles the expansion: 2^40 without a bound.
+    let mut text = String::from("@{v0} = a b\n");
+    for i in 1..40 {
+        text.push_str(&format!(
+            "@{{v{i}}} = @{{v{p}}}@{{v{p}}}x @{{v{p}}}y\n",
+            p = i - 1
+        ));
+    }
+    text.push_str("profile p {\n  /@{v39} r,\n}\n");
+    let a = analyze("t", &text, &NoIncludes);
+    assert!(a.has_errors());
+    assert_positioned(&a);
+    let recursive = "@{a} = @{b}\n@{b} = @{a}\nprofile p {\n  /@{a} r,\n}\n";
+    let a = analyze("t", recursive, &NoIncludes);
+    let d = only_error(&a);
+    assert_eq!(d.code, "recursive-variable");
+}
+
+#[test]
+fn error_messages_for_common_mistakes() {
+    // (profile text, code, message, underlined text)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "profile p { capability chwon, }",
+            "unknown-capability",
+            "unknown capability `chwon`",
+            "chwon",
+        ),
+        (
+            "profile p { network inet9, }",
+            "unknown-network-family",
+            "unknown network family `inet9`",
+            "inet9",
+        ),
+        (
+            "profile p flags=(complian) { }",
+            "unknown-flag",
+            "unknown profile flag `complian`",
+            "complian",
+        ),
+        (
+            "profile p { /bin/x pxix, }",
+            "conflicting-exec-modes",
+            "conflicting exec modes in `pxix`",
+            "pxix",
+        ),
+        (
+            "profile p { /bin/x px, /bin/x ix, }",
+            "conflicting-exec-modes",
+            "conflicting exec modes for `/bin/x`: `px` and `ix`",
+            "/bin/x ix",
+        ),
+        (
+            "profile p { } profile p { }",
+            "duplicate-profile",
+            "profile `p` is defined more than once",
+            "profile p",
+        ),
+        (
+            "profile p { /a rw, }\n/a r,",
+            "rule-outside-profile",
+            "rule `/a r` outside of a profile",
+            "/a r",
+        ),
+        (
+            "profile p { deny audit /a r, }",
+            "qualifier-order",
+            "qualifier `audit` is out of order",
+            "audit",
+        ),
+        (
+            "profile p { set rlimit nofiles <= 10, }",
+            "unknown-rlimit",
+            "unknown rlimit `nofiles`",
+            "nofiles",
+        ),
+        (
+            "profile p { signal (send) set=(hup, boom), }",
+            "unknown-signal",
+            "unknown signal `boom`",
+            "set",
+        ),
+        (
+            "profile p { /a{b r, }",
+            "unbalanced-braces",
+            "unbalanced `{` in `/a{b`",
+            "/a{b r",
+        ),
+        (
+            "profile p { owner capability chown, }",
+            "invalid-qualifier",
+            "`owner` and `other` apply only to file rules, not to `capability`",
+            "capability",
+        ),
+    ];
+    for (text, code, message, under) in cases {
+        let a = analyze("t", text, &NoIncludes);
+        let d = only_error(&a);
+        assert_eq!(d.code, *code, "{text}");
+        assert_eq!(d.message, *message, "{text}");
+        assert_eq!(underlined(&a, d), *under, "{text}");
+        assert_eq!(d.file, "t");
+        assert!(d.line >= 1);
+    }
+}
+
+#[test]
+fn unterminated_string_stops_at_its_line() {
+    let text = "profile p {\n  /a r,\n  \"/b c r,\n  /d w,\n}\n";
+    let a = analyze("t", text, &NoIncludes);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unterminated-string")
+        .unwrap();
+    assert_eq!(d.message, "unterminated string");
+    assert_eq!(underlined(&a, d), "\"/b c r,");
+    assert_eq!((d.line, d.column), (3, 3));
+    // The rules around it still count.
+    let paths = file_paths(&a, "p");
+    assert!(paths.contains(&"/a".to_string()) && paths.contains(&"/d".to_string()));
+}

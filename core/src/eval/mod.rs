@@ -749,6 +749,12 @@ fn check_overlapping_exec_conflicts(
             {
                 continue;
             }
+            // Globs whose fixed beginnings differ cannot meet; this skips most pairs
+            // before any automaton is built.
+            let (pa, pb) = (literal_prefix(ga.source()), literal_prefix(gb.source()));
+            if !pa.starts_with(&pb) && !pb.starts_with(&pa) {
+                continue;
+            }
             let Some(witness) = matcher::common_match(ga, gb) else {
                 continue;
             };
@@ -814,6 +820,28 @@ fn check_change_profile_conflicts(p: &Profile, errors: &mut Vec<Diagnostic>) {
         }
         seen.push((key.0, key.1, unsafe_mode));
     }
+}
+
+/// The text every path a glob matches starts with: up to the first unescaped operator,
+/// escapes decoded, repeated slashes collapsed (as the parser collapses them).
+fn literal_prefix(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '*' | '?' | '[' | '{' => break,
+            '\\' => match chars.next() {
+                Some(n) => n,
+                None => break,
+            },
+            c => c,
+        };
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn same_exec(a: &ExecMode, b: &ExecMode) -> bool {

@@ -816,6 +816,16 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
                 );
             }
         }
+        Query::Userns { .. } | Query::IoUring { .. } | Query::Mqueue { .. } => notes.push(format!(
+            "Debian 12's Linux 6.1 does not mediate `{class}` rules (that came with newer \
+             kernels and AppArmor 4): there the access goes through whatever the rules say; \
+             this verdict is what mediating kernels enforce"
+        )),
+        Query::Dbus { .. } => notes.push(
+            "D-Bus rules are enforced by the bus daemon (dbus-daemon or dbus-broker with \
+             AppArmor support), which asks the kernel's policy; this decision is what it gets"
+                .to_owned(),
+        ),
         Query::Signal { .. } | Query::Ptrace { .. } => notes.push(
             "the kernel also asks the peer's profile (the other direction); this decision \
              covers this profile's side only"

@@ -504,7 +504,6 @@ impl CompiledPolicy {
 }
 
 fn rule_matches(pol: &CompiledPolicy, c: &ClassRules, r: &CRule, q: &Query) -> bool {
-    let (want, class) = query_access(q);
     match (&r.kind, q) {
         (Kind::All, _) => true,
         (Kind::Capability(names), Query::Capability { name }) => {
@@ -685,10 +684,7 @@ fn rule_matches(pol: &CompiledPolicy, c: &ClassRules, r: &CRule, q: &Query) -> b
                 resource: want_r, ..
             },
         ) => resource == want_r,
-        _ => {
-            let _ = (want, class);
-            false
-        }
+        _ => false,
     }
 }
 

@@ -11,9 +11,18 @@
 //!   and 1 for `allow`; so at equal priority `deny` wins, and a higher `priority=` overrides;
 //! - `deny` rules are quiet (their denials are not logged) unless written `audit deny`;
 //!   `audit` allow rules log the accesses they grant;
-//! - different exec modes among the winning `x` rules make `apparmor_parser` refuse the
-//!   profile ("conflicting x modifiers"), unless an exact-path rule dominates;
-//! - `owner` rules count only when the process owns the file, `other` rules only when not.
+//! - two glob rules with different exec modes that match a common path make
+//!   `apparmor_parser` 3.0 refuse the profile ("conflicting x modifiers"), found at compile
+//!   time; an exact path (no `*`, `?`, `[`; alternations allowed) dominates glob rules;
+//! - `owner` rules count only when the process owns the file, `other` rules only when not;
+//! - a link is decided on the string `link NUL target` like the kernel walks it: pair rules
+//!   and ordinary rules whose negated classes match the NUL; the pair's `k` bit is the
+//!   subset marker (owner half only);
+//! - the parser's implicit rules (`/proc/*/attr/...` for change_hat and change_profile)
+//!   are added, owner-only and without `a`.
+//!
+//! Every one of these is checked against `apparmor_parser` 3.0.8's compiled policy, walked
+//! as Linux 6.1 does (`core/tests/eval_differential.rs`).
 
 mod classes;
 mod denial;

@@ -218,6 +218,141 @@ fn compare_subject(
                 }
             }
         }
+        // Signals and ptrace, from the policydb: class byte, (signal number,) peer label;
+        // the accept entry's low bits are MAY_WRITE (send, trace), MAY_READ (receive,
+        // read), MAY_APPEND (tracedby), MAY_CREATE (readby).
+        let peers = [
+            "unconfined",
+            profile.as_str(),
+            "docker-default",
+            "runc",
+            "foo",
+            "a//b",
+        ];
+        for peer in peers {
+            for (sig, num) in [
+                ("hup", 1u8),
+                ("kill", 9),
+                ("usr1", 10),
+                ("term", 15),
+                ("cont", 18),
+            ] {
+                for (access, bit) in [("send", 2u32), ("receive", 4)] {
+                    let Some((accept, _)) =
+                        theirs.policydb_accept(&[&[10u8, num][..], peer.as_bytes()].concat())
+                    else {
+                        continue;
+                    };
+                    let q = Query::Signal {
+                        access: access.to_owned(),
+                        signal: Some(sig.to_owned()),
+                        peer: peer.to_owned(),
+                    };
+                    let Ok(d) = ours.decide(&profile, &q) else {
+                        continue;
+                    };
+                    n += 1;
+                    let kernel = accept & bit != 0;
+                    let mine = !d.allowed.is_empty();
+                    if kernel != mine {
+                        bad.push(format!(
+                            "{} {profile} signal {access} set={sig} peer={peer}: kernel {kernel}, armorlab {mine}",
+                            file.display()
+                        ));
+                    }
+                }
+            }
+            for (access, bit) in [
+                ("trace", 2u32),
+                ("read", 4),
+                ("tracedby", 8),
+                ("readby", 0x10),
+            ] {
+                let Some((accept, _)) =
+                    theirs.policydb_accept(&[&[9u8][..], peer.as_bytes()].concat())
+                else {
+                    continue;
+                };
+                let q = Query::Ptrace {
+                    access: access.to_owned(),
+                    peer: peer.to_owned(),
+                };
+                let Ok(d) = ours.decide(&profile, &q) else {
+                    continue;
+                };
+                n += 1;
+                let kernel = accept & bit != 0;
+                let mine = !d.allowed.is_empty();
+                if kernel != mine {
+                    bad.push(format!(
+                        "{} {profile} ptrace {access} peer={peer}: kernel {kernel}, armorlab {mine}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+        // Mount and umount, from the policydb: class byte, mount point, NUL, device,
+        // NUL, type, NUL, one byte (bit + 1) per flag set; MAY_MOUNT is 2, MAY_UMOUNT 4.
+        for mp in ["/mnt/", "/tmp/x/", "/", "/proc/"] {
+            for dev in ["/dev/sda1", "none", "tmpfs"] {
+                for ty in ["ext4", "tmpfs", "proc"] {
+                    for flags in [
+                        &[][..],
+                        &[("ro", 0u8)][..],
+                        &[("nosuid", 1), ("nodev", 2)][..],
+                    ] {
+                        let mut bytes = vec![7u8];
+                        bytes.extend_from_slice(mp.as_bytes());
+                        bytes.push(0);
+                        bytes.extend_from_slice(dev.as_bytes());
+                        bytes.push(0);
+                        bytes.extend_from_slice(ty.as_bytes());
+                        bytes.push(0);
+                        bytes.extend(flags.iter().map(|(_, bit)| bit + 1));
+                        let Some((accept, _)) = theirs.policydb_accept(&bytes) else {
+                            continue;
+                        };
+                        let q = Query::Mount {
+                            fstype: Some(ty.to_owned()),
+                            options: flags.iter().map(|(n, _)| (*n).to_owned()).collect(),
+                            source: dev.to_owned(),
+                            target: mp.to_owned(),
+                        };
+                        let Ok(d) = ours.decide(&profile, &q) else {
+                            continue;
+                        };
+                        n += 1;
+                        let kernel = accept & 2 != 0;
+                        let mine = !d.allowed.is_empty();
+                        if kernel != mine {
+                            bad.push(format!(
+                                "{} {profile} {q}: kernel {kernel}, armorlab {mine}",
+                                file.display()
+                            ));
+                        }
+                    }
+                }
+            }
+            let Some((accept, _)) = theirs.policydb_accept(&[&[7u8][..], mp.as_bytes()].concat())
+            else {
+                continue;
+            };
+            let q = Query::Umount {
+                target: mp.to_owned(),
+            };
+            let Ok(d) = ours.decide(&profile, &q) else {
+                continue;
+            };
+            n += 1;
+            let kernel = accept & 4 != 0;
+            let mine = !d.allowed.is_empty();
+            if kernel != mine {
+                bad.push(format!(
+                    "{} {profile} {q}: kernel {kernel}, armorlab {mine}",
+                    file.display()
+                ));
+            }
+        }
         // Capabilities, by number.
         for (num, name) in CAPS.iter().enumerate() {
             let kernel = theirs.capability_allowed(num as u32);
@@ -240,6 +375,58 @@ fn compare_subject(
     }
     (n, bad)
 }
+
+/// Removes the temporary subject file when the test ends.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+const RICH: &str = r#"
+include <tunables/global>
+profile rich flags=(attach_disconnected) {
+  include <abstractions/base>
+  capability chown dac_override,
+  deny capability sys_admin,
+  audit capability net_raw,
+  mount fstype=tmpfs -> /tmp/**,
+  mount options=(ro) /dev/sda1 -> /mnt/,
+  mount options in (ro, nosuid, nodev) fstype=ext4 /dev/sd* -> /media/**,
+  deny mount fstype=proc,
+  umount /mnt/,
+  umount /tmp/**,
+  signal (send) set=(kill, term) peer=foo,
+  signal (receive) peer=unconfined,
+  deny signal (send) set=(kill) peer=runc,
+  ptrace (read, readby) peer=docker-default,
+  ptrace (trace) peer=foo,
+  /etc/** r,
+  owner /home/*/** rwl,
+  other /srv/** r,
+  audit /var/log/** w,
+  deny /etc/shadow rwl,
+  audit deny /etc/gshadow r,
+  /usr/bin/* Px,
+  /usr/bin/sh ix,
+  /usr/local/bin/** Cx -> helper,
+  /opt/** pix,
+  /srv/bin/* Ux,
+  link subset /tmp/l* -> /tmp/t*,
+  link /run/a -> /run/b,
+  /tmp/** rwk,
+  /proc/sys/** r,
+  deny /proc/sys/kernel/** w,
+  profile helper {
+    /usr/local/** r,
+  }
+  ^hat1 {
+    /data/** rw,
+  }
+}
+"#;
 
 /// Capability names in kernel number order.
 const CAPS: [&str; 41] = [
@@ -286,6 +473,74 @@ const CAPS: [&str; 41] = [
     "checkpoint_restore",
 ];
 
+/// Network rules, against the `net_allowed_af` table that the parser writes for a feature
+/// set with af_mask network mediation (the conformance suite's `features.all`; Debian's
+/// pinned set writes none).
+fn compare_network(
+    file: &Path,
+    provider: &MemoryProvider,
+    compiler: &Compiler,
+) -> (usize, Vec<String>) {
+    let Ok(oracle) = compiler.compile_file(file) else {
+        return (0, Vec::new());
+    };
+    let text = std::fs::read_to_string(file).unwrap();
+    let a = analyze(&file.to_string_lossy(), &text, provider);
+    if a.has_errors() {
+        return (0, Vec::new());
+    }
+    let Ok(ours) = compile(&a.policy, &a.sources) else {
+        return (0, Vec::new());
+    };
+    let families = [
+        ("unix", 1u16),
+        ("inet", 2),
+        ("inet6", 10),
+        ("netlink", 16),
+        ("packet", 17),
+        ("bluetooth", 31),
+        ("alg", 38),
+        ("vsock", 40),
+    ];
+    let types = [
+        ("stream", 1u16),
+        ("dgram", 2),
+        ("raw", 3),
+        ("rdm", 4),
+        ("seqpacket", 5),
+        ("packet", 10),
+    ];
+    let mut n = 0;
+    let mut bad = Vec::new();
+    for profile in oracle.profiles() {
+        let theirs = oracle.profile(&profile).unwrap();
+        for (fname, f) in families {
+            for (tname, t) in types {
+                let Some(kernel) = theirs.net_allowed_af(f, t) else {
+                    continue;
+                };
+                let q = Query::Network {
+                    domain: fname.to_owned(),
+                    sock_type: Some(tname.to_owned()),
+                    protocol: None,
+                };
+                let Ok(d) = ours.decide(&profile, &q) else {
+                    continue;
+                };
+                n += 1;
+                let mine = !d.allowed.is_empty();
+                if kernel != mine {
+                    bad.push(format!(
+                        "{} {profile} {q}: kernel {kernel}, armorlab {mine}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    (n, bad)
+}
+
 #[test]
 fn file_decisions_agree_with_the_compiled_policy() {
     if !parser_available() {
@@ -305,6 +560,15 @@ fn file_decisions_agree_with_the_compiled_policy() {
         templates.join("docker-default.docs.apparmor"),
         templates.join("docker-default.rendered.apparmor"),
     ];
+    // A profile exercising what the real profiles use little: mount options, ptrace and
+    // signal sets, owner rules, exec modes, links, hats and children, audit and priority-free
+    // deny combinations.
+    let rich = std::env::temp_dir().join(format!(
+        "armorlab-eval-rich-{}.apparmor",
+        std::process::id()
+    ));
+    std::fs::write(&rich, RICH).unwrap();
+    subjects.push(rich.clone());
     let mut etc_profiles: Vec<PathBuf> = std::fs::read_dir(etc)
         .unwrap()
         .flatten()
@@ -314,12 +578,40 @@ fn file_decisions_agree_with_the_compiled_policy() {
     etc_profiles.sort();
     subjects.extend(etc_profiles);
     let mut total = 0;
+    let _cleanup = Cleanup(rich);
     let mut all_bad = Vec::new();
     for s in &subjects {
         let (n, bad) = compare_subject(s, &provider, &compiler);
         println!("{}: {n} queries, {} disagreements", s.display(), bad.len());
         total += n;
         all_bad.extend(bad);
+    }
+    // Network, when the conformance data (with its feature file) is here.
+    let features = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(2)
+        .take(3)
+        .map(|a| a.join("shared/conformance/apparmor-parser-tests/features_files/features.all"))
+        .chain(std::env::var("ARMORLAB_SHARED").ok().map(|b| {
+            PathBuf::from(b).join("conformance/apparmor-parser-tests/features_files/features.all")
+        }))
+        .find(|p| p.is_file());
+    match features {
+        Some(f) => {
+            let all = Compiler {
+                features: armorlab_oracle::Features::File(f),
+                ..Compiler::with_includes(["/etc/apparmor.d"])
+            };
+            let mut net = 0;
+            for s in &subjects {
+                let (n, bad) = compare_network(s, &provider, &all);
+                net += n;
+                all_bad.extend(bad);
+            }
+            println!("network: {net} queries compared against net_allowed_af");
+            total += net;
+        }
+        None => println!("features.all is absent: network is not compared"),
     }
     println!("{total} queries compared");
     // Every refusal, then a sample of the differing answers.

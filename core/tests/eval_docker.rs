@@ -263,3 +263,32 @@ fn a_kernel_denial_line_is_explained() {
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(deciding_texts(&d).contains(&"deny @{PROC}/sysrq-trigger rwklx".to_owned()));
 }
+
+// proptest is a native-only dev-dependency.
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any query text that parses gets a decision or a clean error, never a panic;
+        /// and a file decision's letters partition the request.
+        #[test]
+        fn any_parsed_query_is_decided(text in "(r|w|rw|x|l|m|k|a|other w) /[a-z/.*?\\[\\]{}^-]{0,30}( -> /[a-z/]{0,10})?|capability [a-z_]{1,12}|network [a-z0-9]{1,8}( [a-z]{1,6})?|signal (send|receive) peer=[a-z/&]{1,10}|ptrace (read|trace) peer=[a-z]{1,8}|umount /[a-z/]{0,10}|mount /dev/[a-z]{1,5} -> /[a-z/]{0,10}|change_profile -> [a-z/]{1,10}|rlimit nofile [0-9a-zA-Z]{1,8}") {
+            let p = rendered();
+            if let Ok(q) = parse_query(&text) {
+                if let Ok(d) = p.decide("docker-default", &q) {
+                    if let armorlab_core::eval::Query::File { perms, .. } = &q {
+                        let mut both: Vec<char> = d.allowed.chars().chain(d.denied.chars()).collect();
+                        both.sort_unstable();
+                        let mut want: Vec<char> = perms.letters().chars().collect();
+                        want.sort_unstable();
+                        prop_assert_eq!(both, want);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -130,7 +130,11 @@ fn rendered_profile_from_text_gives_the_answers_its_rules_imply() {
 #[test]
 fn profile_text_without_includes() {
     let text = "abi <abi/4.0>,\nprofile t flags=(complain) {\n  network,\n  /usr/bin/* Px,\n  /usr/bin/sh ix,\n  deny /etc/shadow r,\n  ^hat {\n    /tmp/** rw,\n  }\n}\n";
-    let a = analyze("t.apparmor", text, &armorlab_core::NoIncludes);
+    // The abi file must exist for the resolver; its content (a feature list) does not
+    // matter to the evaluator, which reads the declared version.
+    let mut provider = MemoryProvider::new(["/etc/apparmor.d"]);
+    provider.insert("/etc/apparmor.d/abi/4.0", "# abi 4.0 features\n");
+    let a = analyze("t.apparmor", text, &provider);
     assert!(!a.has_errors(), "{:#?}", a.diagnostics);
     let p = compile(&a.policy, &a.sources).unwrap();
     assert_eq!(p.profile_names(), vec!["t".to_owned(), "t//hat".to_owned()]);

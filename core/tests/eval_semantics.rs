@@ -497,3 +497,11 @@ fn stacking_transitions_and_onexec_only_change_profile() {
     // A change_profile rule with an exec condition only allows change_onexec.
     assert_eq!(ask(&p, "change_profile -> other").verdict, Verdict::Deny);
 }
+
+#[test]
+fn a_child_profile_peer_keeps_its_double_slash() {
+    let p = policy("signal peer=a//b,");
+    let d = ask(&p, "signal send peer=a//b");
+    assert_eq!(d.verdict, Verdict::Allow);
+    assert_eq!(ask(&p, "signal send peer=a/b").verdict, Verdict::Deny);
+}

@@ -279,6 +279,33 @@ mod tests {
         }
     }
 
+    /// The editor colours line by line; that must equal colouring the whole text.
+    #[test]
+    fn line_by_line_equals_whole_text() {
+        for t in [
+            include_str!("../../templates/docker-default.rendered.apparmor"),
+            include_str!("../../templates/containerd-default.rendered.apparmor"),
+            "a \"str\nng\" <x\ny> @{A\nB} /p{a,\nb} # c\n#include <z>\n",
+        ] {
+            let whole: Vec<(Class, String)> = highlight(t)
+                .into_iter()
+                .filter(|(c, _)| *c != Class::Plain)
+                .map(|(c, r)| (c, t[r].to_string()))
+                .collect();
+            let by_line: Vec<(Class, String)> = t
+                .split('\n')
+                .flat_map(|l| {
+                    highlight(l)
+                        .into_iter()
+                        .filter(|(c, _)| *c != Class::Plain)
+                        .map(|(c, r)| (c, l[r].to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(whole, by_line);
+        }
+    }
+
     #[test]
     fn classifies_the_usual_constructs() {
         let t =

@@ -3,7 +3,7 @@
 //   2. navigation start to the first verdicts on screen (budget: 1 s on localhost),
 //   3. a keystroke in docker-default to refreshed verdicts (budget: 16 ms).
 // Usage: ARMORLAB_URL=http://127.0.0.1:8080 node tests/browser/bench.mjs [--keystrokes N]
-import { chromium } from 'playwright-core';
+import { chromium } from '@playwright/test';
 import zlib from 'node:zlib';
 import { CHROMIUM, CHROMIUM_ARGS, BASE_URL } from './chromium.mjs';
 

@@ -231,6 +231,7 @@ test('keyboard: help overlay, panels, accessible labels', async ({ page }) => {
   await openFresh(page);
   await page.locator('body').press('?');
   await expect(page.getByRole('dialog')).toContainText('Keyboard shortcuts');
+  await expect(page.getByRole('dialog').getByRole('button', { name: 'Close' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await page.keyboard.press('Alt+4');
@@ -240,6 +241,7 @@ test('keyboard: help overlay, panels, accessible labels', async ({ page }) => {
   await expect(page.locator('#add-query')).toBeFocused();
   await page.keyboard.press('Control+Shift+S');
   await expect(page.locator('#share-link')).toHaveValue(/#s=1\./);
+  await expect(page.locator('#share-link')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   // Every form control has an accessible name.
@@ -374,4 +376,18 @@ test('a file with several profiles lets the user choose which one answers', asyn
   await page.locator('#profile-select').selectOption('second');
   await expectVerdict(page, 'capability sys_admin', 'deny');
   await expect(page.locator('.evaluated')).toContainText('second');
+});
+
+test('a long profile is analysed debounced and still ends on the right verdicts', async ({ page }) => {
+  await openFresh(page);
+  const extra = Array.from({ length: 600 }, (_, i) => `  /srv/data${i}/** rw, # rule ${i}`).join('\n');
+  const big = DOCKER_DEFAULT.replace('  umount,\n', `  umount,\n${extra}\n`);
+  await setEditorText(page, big);
+  await expectVerdict(page, 'capability sys_admin', 'allow');
+  // Type quickly at the end of the capability line: the last state must win.
+  const at = big.indexOf('  capability,') + '  capability'.length;
+  await page.locator('#editor').evaluate((ta, pos) => { ta.focus(); ta.setSelectionRange(pos, pos); }, at);
+  await page.keyboard.type(' sys_module');
+  await expectVerdict(page, 'capability sys_admin', 'deny');
+  await expect(page.locator('.gutter .ln').last()).toHaveText(String(big.split('\n').length));
 });

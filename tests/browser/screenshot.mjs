@@ -1,6 +1,6 @@
 // Takes docs/screenshot.png (the README's picture of the playground).
 // Usage: ARMORLAB_URL=http://127.0.0.1:8080 node tests/browser/screenshot.mjs [OUT]
-import { chromium } from 'playwright-core';
+import { chromium } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS, BASE_URL } from './chromium.mjs';

@@ -11,9 +11,18 @@
 //!   and 1 for `allow`; so at equal priority `deny` wins, and a higher `priority=` overrides;
 //! - `deny` rules are quiet (their denials are not logged) unless written `audit deny`;
 //!   `audit` allow rules log the accesses they grant;
-//! - different exec modes among the winning `x` rules make `apparmor_parser` refuse the
-//!   profile ("conflicting x modifiers"), unless an exact-path rule dominates;
-//! - `owner` rules count only when the process owns the file, `other` rules only when not.
+//! - two glob rules with different exec modes that match a common path make
+//!   `apparmor_parser` 3.0 refuse the profile ("conflicting x modifiers"), found at compile
+//!   time; an exact path (no `*`, `?`, `[`; alternations allowed) dominates glob rules;
+//! - `owner` rules count only when the process owns the file, `other` rules only when not;
+//! - a link is decided on the string `link NUL target` like the kernel walks it: pair rules
+//!   and ordinary rules whose negated classes match the NUL; the pair's `k` bit is the
+//!   subset marker (owner half only);
+//! - the parser's implicit rules (`/proc/*/attr/...` for change_hat and change_profile)
+//!   are added, owner-only and without `a`.
+//!
+//! Every one of these is checked against `apparmor_parser` 3.0.8's compiled policy, walked
+//! as Linux 6.1 does (`core/tests/eval_differential.rs`).
 
 mod classes;
 mod denial;
@@ -749,6 +758,12 @@ fn check_overlapping_exec_conflicts(
             {
                 continue;
             }
+            // Globs whose fixed beginnings differ cannot meet; this skips most pairs
+            // before any automaton is built.
+            let (pa, pb) = (literal_prefix(ga.source()), literal_prefix(gb.source()));
+            if !pa.starts_with(&pb) && !pb.starts_with(&pa) {
+                continue;
+            }
             let Some(witness) = matcher::common_match(ga, gb) else {
                 continue;
             };
@@ -814,6 +829,28 @@ fn check_change_profile_conflicts(p: &Profile, errors: &mut Vec<Diagnostic>) {
         }
         seen.push((key.0, key.1, unsafe_mode));
     }
+}
+
+/// The text every path a glob matches starts with: up to the first unescaped operator,
+/// escapes decoded, repeated slashes collapsed (as the parser collapses them).
+fn literal_prefix(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '*' | '?' | '[' | '{' => break,
+            '\\' => match chars.next() {
+                Some(n) => n,
+                None => break,
+            },
+            c => c,
+        };
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn same_exec(a: &ExecMode, b: &ExecMode) -> bool {
@@ -1132,7 +1169,7 @@ impl CompiledPolicy {
         if perms.contains(FilePerms::LINK) {
             if let Some(target) = link_target {
                 let (ok, deny, quiet, audit, why, rules) =
-                    self.decide_link(p, path, target, owner, &contribs, perms);
+                    self.decide_link(p, path, target, owner, &contribs);
                 let b = FilePerms::LINK.0;
                 res.allow &= !b;
                 res.deny &= !b;
@@ -1315,7 +1352,6 @@ impl CompiledPolicy {
         target: &str,
         owner: bool,
         link_contribs: &[Contrib],
-        _perms: FilePerms,
     ) -> (bool, bool, bool, bool, Vec<String>, Vec<(usize, Effect)>) {
         let mut notes = Vec::new();
         // The kernel walks `link`, a NUL, then `target` through the same automaton. Pair

@@ -114,11 +114,18 @@ struct Analyzed {
     seq: u32,
 }
 
+/// Everything an analysis depends on: profile text, include revision, queries, selected
+/// profile, main file name.
+type AnalysisKey = Rc<(String, u32, Vec<String>, Option<String>, &'static str)>;
+
 /// The playground.
 #[function_component]
 pub fn App() -> Html {
     let state = use_reducer(initial_state);
-    let analyzed = use_state(Analyzed::default);
+    let result = use_mut_ref(Analyzed::default);
+    let done = use_mut_ref(|| None::<AnalysisKey>);
+    let pending = use_mut_ref(|| None::<AnalysisKey>);
+    let force = use_force_update();
     let timer = use_mut_ref(|| None::<Timeout>);
     let last_ms = use_mut_ref(|| 0.0f64);
     let seq = use_mut_ref(|| 0u32);
@@ -131,62 +138,72 @@ pub fn App() -> Html {
         use_memo(state.includes_rev, move |_| s.provider())
     };
 
-    // Re-analyse whenever an input of the analysis changes: at once when analyses are fast,
-    // debounced when they are slow.
+    // Re-analyse whenever an input of the analysis changes. When analyses are fast, it runs
+    // inside this render, so a keystroke costs one render; when they are slow, a timer runs
+    // it later (debounced) and forces a render with the result.
     {
-        let analyzed = analyzed.clone();
-        let timer = timer.clone();
-        let last_ms = last_ms.clone();
-        let seq = seq.clone();
-        let provider = provider.clone();
-        let key = (
+        let key: AnalysisKey = Rc::new((
             state.profile.clone(),
             state.includes_rev,
             state.query_texts(),
             state.selected_profile.clone(),
             state.file_name(),
-        );
-        use_effect_with(key, move |key| {
-            let key = key.clone();
-            let run = {
-                let last_ms = last_ms.clone();
-                move || {
-                    let (text, _, queries, selected, name) = &key;
-                    let t0 = now_ms();
-                    let view = engine::run(&engine::Inputs {
-                        name,
-                        text,
-                        provider: &provider,
-                        queries,
-                        profile: selected.as_deref(),
-                    });
-                    let ms = now_ms() - t0;
-                    let n = {
-                        let mut s = seq.borrow_mut();
-                        *s += 1;
-                        *s
-                    };
-                    // The first analysis pays one-time costs (building the include
-                    // library's matchers); it must not slow down the first keystrokes.
-                    if n > 1 {
-                        *last_ms.borrow_mut() = ms;
-                    }
-                    analyzed.set(Analyzed {
-                        view: Rc::new(view),
-                        ms,
-                        seq: n,
-                    });
+        ));
+        let analyse = {
+            let provider = provider.clone();
+            let last_ms = last_ms.clone();
+            let seq = seq.clone();
+            let result = result.clone();
+            let done = done.clone();
+            move |key: &AnalysisKey| {
+                let (text, _, queries, selected, name) = &**key;
+                let t0 = now_ms();
+                let view = engine::run(&engine::Inputs {
+                    name,
+                    text,
+                    provider: &provider,
+                    queries,
+                    profile: selected.as_deref(),
+                });
+                let ms = now_ms() - t0;
+                let n = {
+                    let mut s = seq.borrow_mut();
+                    *s += 1;
+                    *s
+                };
+                // The first analysis pays one-time costs (building the include library's
+                // matchers); it must not slow down the first keystrokes.
+                if n > 1 {
+                    *last_ms.borrow_mut() = ms;
                 }
-            };
-            let delay = debounce_ms(*last_ms.borrow());
-            if delay == 0 {
-                timer.borrow_mut().take();
-                run();
-            } else {
-                *timer.borrow_mut() = Some(Timeout::new(delay, run));
+                *result.borrow_mut() = Analyzed {
+                    view: Rc::new(view),
+                    ms,
+                    seq: n,
+                };
+                *done.borrow_mut() = Some(key.clone());
             }
-        });
+        };
+        let delay = debounce_ms(*last_ms.borrow());
+        let stale = done.borrow().as_ref() != Some(&key);
+        if stale && delay == 0 {
+            timer.borrow_mut().take();
+            pending.borrow_mut().take();
+            analyse(&key);
+        } else if stale && pending.borrow().as_ref() != Some(&key) {
+            // Replacing the timer drops (cancels) the one for the previous text.
+            let force = force.clone();
+            let pending_done = pending.clone();
+            let k = key.clone();
+            *pending.borrow_mut() = Some(key.clone());
+            *timer.borrow_mut() = Some(Timeout::new(delay, move || {
+                analyse(&k);
+                pending_done.borrow_mut().take();
+                force.force_update();
+            }));
+        }
     }
+    let analyzed = result.borrow().clone();
 
     // Autosave (not in embed mode, which must not overwrite the user's own work).
     {

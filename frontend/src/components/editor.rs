@@ -50,6 +50,29 @@ fn insert_text(text: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// One highlighted line's properties.
+#[derive(Properties, PartialEq)]
+struct HlLineProps {
+    text: AttrValue,
+    newline: bool,
+}
+
+/// One line of the coloured copy of the text.
+#[function_component]
+fn HlLine(props: &HlLineProps) -> Html {
+    let text = props.text.as_str();
+    let pieces = highlight(text).into_iter().map(|(class, range)| {
+        let piece = text.get(range).unwrap_or("").to_owned();
+        let css = class.css();
+        if css.is_empty() {
+            html! { { piece } }
+        } else {
+            html! { <span class={css}>{ piece }</span> }
+        }
+    });
+    html! { <>{ for pieces }if props.newline { { "\n" } }</> }
+}
+
 /// The editor.
 #[function_component]
 pub fn Editor(props: &EditorProps) -> Html {
@@ -167,14 +190,12 @@ pub fn Editor(props: &EditorProps) -> Html {
         }
     });
 
-    let pieces = highlight(text).into_iter().map(|(class, range)| {
-        let piece = text.get(range).unwrap_or("").to_owned();
-        let css = class.css();
-        if css.is_empty() {
-            html! { { piece } }
-        } else {
-            html! { <span class={css}>{ piece }</span> }
-        }
+    // One component per line: Yew skips lines whose text did not change, so a keystroke in
+    // a long profile re-renders one line, not all of them. Every token of the highlighter
+    // ends at a newline, so colouring line by line gives the same result as the whole text.
+    let line_count = lines;
+    let pieces = text.split('\n').enumerate().map(|(i, line)| {
+        html! { <HlLine key={i} text={AttrValue::from(line.to_owned())} newline={i + 1 < line_count} /> }
     });
 
     // Squiggles under diagnostic spans (first line of each span) and the jump highlight.

@@ -35,6 +35,16 @@ pub struct HelpProps {
 #[function_component]
 pub fn Help(props: &HelpProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
+    // Focus moves into the dialog so Escape and Enter work at once.
+    let close_ref = use_node_ref();
+    {
+        let close_ref = close_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(b) = close_ref.cast::<web_sys::HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
+    }
     let rows = SHORTCUTS.iter().map(|(k, v)| {
         html! { <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ *v }</td></tr> }
     });
@@ -43,7 +53,7 @@ pub fn Help(props: &HelpProps) -> Html {
             <div class="dialog">
                 <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
                 <table>{ for rows }</table>
-                <button type="button" class="close" onclick={close} autofocus=true>{ "Close" }</button>
+                <button type="button" class="close" ref={close_ref} onclick={close}>{ "Close" }</button>
             </div>
         </div>
     }

@@ -24,6 +24,17 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
     let link = props.link.to_string();
     let iframe_copy = iframe.clone();
     let close = props.on_close.reform(|_: MouseEvent| ());
+    // Keyboard users land in the dialog, on the link, ready to copy it.
+    let link_ref = use_node_ref();
+    {
+        let link_ref = link_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(input) = link_ref.cast::<web_sys::HtmlInputElement>() {
+                let _ = input.focus();
+                input.select();
+            }
+        });
+    }
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="share-title">
             <div class="dialog">
@@ -31,7 +42,7 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
                 <p>{ "The link holds the whole playground (profile, include edits, queries), compressed. It never reaches a server." }</p>
                 <label for="share-link">{ "Link" }</label>
                 <div class="row">
-                    <input id="share-link" type="text" readonly=true value={props.link.clone()} />
+                    <input id="share-link" ref={link_ref} type="text" readonly=true value={props.link.clone()} />
                     <button type="button" onclick={Callback::from(move |_| copy(&link))}>{ "Copy" }</button>
                 </div>
                 <label for="embed-code">{ "Embed in documentation" }</label>

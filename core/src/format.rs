@@ -311,7 +311,9 @@ impl Printer<'_> {
                     // A name glued to its `{` is an error upstream; keep it glued so the
                     // formatter does not silently change what the text means.
                     let end = b.header_span.end as usize;
-                    if self.src.get(end..end + 1) != Some("{") {
+                    let glued_word = self.src.get(end..end + 1) == Some("{")
+                        && b.header.last().is_some_and(|t| t.kind == TokenKind::Word);
+                    if !glued_word {
                         self.out.push(' ');
                     }
                 }

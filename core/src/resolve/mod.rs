@@ -23,7 +23,7 @@
 //! - profiles: `duplicate-profile`, `invalid-attachment`, `unknown-flag`,
 //!   `invalid-flag-value`, `conflicting-flags`;
 //! - rules: `invalid-mode`, `conflicting-permissions`, `conflicting-exec-modes`,
-//!   `invalid-exec-target`, `unknown-capability`, `unknown-network-family`,
+//!   `ignored-exec-target` (a warning), `unknown-capability`, `unknown-network-family`,
 //!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
 //!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
 //!   `conflicting-mount-options`, `invalid-mount`;
@@ -1613,8 +1613,8 @@ mod tests {
             (b.kind, b.fallback, b.target.as_deref()),
             (ExecKind::Child, Some(ExecKind::Unconfined), Some("kid"))
         );
-        // Perms-first: scrubbing comes from safe (default) / unsafe, not the letter case.
-        assert!(exec(&k[2]).scrub);
+        // Perms-first: the letter case chooses scrubbing as in the path-first form.
+        assert!(!exec(&k[2]).scrub);
         assert!(!exec(&k[3]).scrub);
         match &k[4] {
             RuleKind::File(f) => assert_eq!(f.perms.letters(), "rx"),
@@ -1636,7 +1636,10 @@ mod tests {
         assert!(
             matches!(&k[0], RuleKind::Link(l) if l.subset && l.link == "/l" && l.target == "/t")
         );
-        assert!(matches!(&k[1], RuleKind::Link(l) if !l.subset && l.target == "/b"));
+        // Path-first, the arrow names an exec transition: `l` links to any target.
+        assert!(
+            matches!(&k[1], RuleKind::File(f) if f.perms == FilePerms::LINK && f.exec.is_none())
+        );
         assert!(
             matches!(&k[2], RuleKind::Capability { names } if names == &["net_admin", "sys_ptrace"])
         );

@@ -1132,11 +1132,29 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
     let Some((perms, mut exec)) = parse_mode(r, mode, q, ctx) else {
         return Vec::new();
     };
+    if let (Some(e), Some(_)) = (exec.as_mut(), &target) {
+        // apparmor_parser 3.0.8 stores any exec mode with `-> NAME` as a named transition
+        // and keeps only the fallback and unsafe bits of the letters: `ix -> NAME`
+        // compiles to the mask of `Pix -> NAME`, `ux -> NAME` to that of `px -> NAME`.
+        match e.kind {
+            ExecKind::Inherit => {
+                *e = ExecMode {
+                    kind: ExecKind::Profile,
+                    scrub: true,
+                    fallback: Some(ExecKind::Inherit),
+                    target: None,
+                };
+            }
+            ExecKind::Unconfined => e.kind = ExecKind::Profile,
+            ExecKind::Profile | ExecKind::Child => {}
+        }
+    }
     if let Some(e) = exec.as_mut() {
-        // In the perms-first form the case of the letter does not choose scrubbing;
-        // `safe` (the default) or `unsafe` in front of the rule does.
-        if perms_first || safety.is_some() {
-            e.scrub = safety.unwrap_or(true) && e.kind != ExecKind::Inherit;
+        // The letter case chooses scrubbing in both rule forms (apparmor_parser 3.0.8
+        // compiles `px /f,` and `/f px,` to the same mask); only an explicit `safe`
+        // or `unsafe` in front of the rule overrides it.
+        if let Some(safe) = safety {
+            e.scrub = safe && e.kind != ExecKind::Inherit;
         }
     } else if safety.is_some() {
         r.err(
@@ -1188,7 +1206,9 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
     }
     let mut out = Vec::new();
     match (exec, target) {
-        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
+        // Only the perms-first form names a link target; in the path-first form the
+        // arrow always names an exec transition.
+        (e, Some(t)) if perms_first && perms.contains(FilePerms::LINK) => {
             out.push(RuleKind::Link(LinkRule {
                 subset,
                 link: path_text.clone(),
@@ -1204,17 +1224,8 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             }
         }
         (Some(mut e), Some(t)) => {
-            if matches!(e.kind, ExecKind::Inherit | ExecKind::Unconfined) {
-                let msg = format!("`{}` does not take a target", mode.text);
-                r.err_help(
-                    ctx,
-                    "invalid-exec-target",
-                    msg,
-                    mode.span,
-                    "only `px` and `cx` modes transition to a named profile",
-                );
-                return Vec::new();
-            }
+            // A path-first `l` next to the transition links to any target, as a plain
+            // `l` does (apparmor_parser 3.0.8 compiles `/a lpx -> /b` that way).
             e.target = Some(t);
             out.push(RuleKind::File(FileRule {
                 path: Some(path_text),
@@ -1222,29 +1233,25 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
                 exec: Some(e),
             }));
         }
-        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
-            out.push(RuleKind::Link(LinkRule {
-                subset: false,
-                link: path_text.clone(),
-                target: t,
+        (None, Some(t)) => {
+            // apparmor_parser accepts a transition without an exec mode and drops it, so
+            // `/a l -> /b` allows linking `/a` to any file: say so, as it rarely is meant.
+            let msg = format!("`-> {t}` names an exec transition and is ignored without `x`");
+            let help = if perms.contains(FilePerms::LINK) {
+                "`l` here allows links to any target; write `l PATH -> TARGET,` or `link PATH -> TARGET,` to restrict the target"
+            } else {
+                "remove the target, or add an exec mode such as `px`"
+            };
+            let mut d =
+                crate::diagnostics::Diagnostic::warning("ignored-exec-target", msg, ctx.file, span)
+                    .with_help(help);
+            d.included_from = ctx.included_from.clone();
+            r.diags.push(d);
+            out.push(RuleKind::File(FileRule {
+                path: Some(path_text),
+                perms,
+                exec: None,
             }));
-            let rest = perms.minus(FilePerms::LINK);
-            if !rest.is_empty() || e.is_some() {
-                out.push(RuleKind::File(FileRule {
-                    path: Some(path_text),
-                    perms: rest,
-                    exec: e,
-                }));
-            }
-        }
-        (_, Some(_)) => {
-            r.err_help(
-                ctx,
-                "invalid-exec-target",
-                "`->` needs an exec mode such as `px` or `cx`, or the link permission `l`",
-                mode.span,
-                "remove the target or use `px -> PROFILE`",
-            );
         }
         (e, None) => out.push(RuleKind::File(FileRule {
             path: Some(path_text),

@@ -114,3 +114,24 @@ fn a_path_first_arrow_does_not_restrict_the_link_target() {
         .iter()
         .any(|d| d.code == "ignored-exec-target"));
 }
+
+#[test]
+fn a_global_exec_path_keeps_its_value_inside_an_attached_profile() {
+    // Upstream vars/vars_auto_exec_path_09.sd: with `@{exec_path}=/path` defined,
+    // apparmor_parser 3.0.8 compiles `@{exec_path} rwk,` to `/path` (mask 0xb802e, `rwak`)
+    // and leaves only `rix` on the attachment (0x914245).
+    for var in ["exec_path", "attach_path"] {
+        let text = format!(
+            "@{{{var}}}=/path\nprofile /a/test/profile {{\n  /a/test/profile rix,\n  @{{{var}}} rwk,\n}}\n"
+        );
+        let p = compiled(&text);
+        let d = ask(&p, "/a/test/profile", "rwk /path");
+        assert_eq!(d.allowed, "rwk", "{var}");
+        let d = ask(&p, "/a/test/profile", "w /a/test/profile");
+        assert_eq!(d.allowed, "", "{var}");
+    }
+    // Undefined, the name stands for the attachment, as in apparmor_parser 4.0 and later.
+    let p = compiled("profile /a/test/profile {\n  @{exec_path} rwk,\n}\n");
+    let d = ask(&p, "/a/test/profile", "w /a/test/profile");
+    assert_eq!(d.allowed, "w");
+}

@@ -1187,14 +1187,19 @@ impl Resolver<'_> {
             .or_else(|| p.name.starts_with('/').then(|| p.name.clone()));
         let mut saved_auto = Vec::new();
         for n in ["exec_path", "attach_path"] {
+            // apparmor_parser 4.0 and later define these from the attachment; 3.0.8 does
+            // not know them and expands a global definition of the same name. Where the
+            // policy defines one, keep its value as 3.0 compiles it, since that is the
+            // binary this crate is checked against.
+            let user_defined = self.vars.map.contains_key(n);
             let prev = match &attach {
-                Some(a) => self.vars.map.insert(
+                Some(a) if !user_defined => self.vars.map.insert(
                     n.to_owned(),
                     VarValue {
                         values: vec![a.clone()],
                     },
                 ),
-                None => self.vars.map.get(n).cloned(),
+                _ => self.vars.map.get(n).cloned(),
             };
             saved_auto.push((n, prev));
         }

@@ -135,3 +135,31 @@ fn a_global_exec_path_keeps_its_value_inside_an_attached_profile() {
     let d = ask(&p, "/a/test/profile", "w /a/test/profile");
     assert_eq!(d.allowed, "w");
 }
+
+#[test]
+fn a_global_exec_path_used_in_an_attached_profile_is_flagged() {
+    let text = "@{exec_path}=/path\nprofile /a/test/profile {\n  @{exec_path} rwk,\n}\n";
+    let a = analyze("t.apparmor", text, &NoIncludes);
+    let w: Vec<_> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "version-dependent-variable")
+        .collect();
+    assert_eq!(w.len(), 1, "{:#?}", a.diagnostics);
+    assert!(!w[0].is_error());
+    assert_eq!(w[0].line, 3);
+    // Without an attachment, or when the value is the attachment, nothing differs.
+    for quiet in [
+        "@{exec_path}=/path\nprofile p {\n  @{exec_path} rwk,\n}\n",
+        "@{exec_path}=/path\nprofile @{exec_path} {\n  @{exec_path} rwk,\n}\n",
+    ] {
+        let a = analyze("t.apparmor", quiet, &NoIncludes);
+        assert!(
+            a.diagnostics
+                .iter()
+                .all(|d| d.code != "version-dependent-variable"),
+            "{quiet}: {:#?}",
+            a.diagnostics
+        );
+    }
+}

@@ -19,7 +19,8 @@
 //!   `include-cycle` (a warning: the file is skipped, as upstream skips it);
 //! - variables and conditionals: `undefined-variable`, `redefined-variable`,
 //!   `recursive-variable`, `invalid-variable`, `expansion-too-large`, `empty-variable`,
-//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`;
+//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`,
+//!   `version-dependent-variable` (a warning);
 //! - profiles: `duplicate-profile`, `invalid-attachment`, `unknown-flag`,
 //!   `invalid-flag-value`, `conflicting-flags`;
 //! - rules: `invalid-mode`, `conflicting-permissions`, `conflicting-exec-modes`,
@@ -1252,6 +1253,31 @@ impl Resolver<'_> {
             // policy defines one, keep its value as 3.0 compiles it, since that is the
             // binary this crate is checked against.
             let user_defined = self.vars.map.contains_key(n);
+            if let (true, Some(a)) = (user_defined, &attach) {
+                let same = self
+                    .vars
+                    .map
+                    .get(n)
+                    .is_some_and(|v| v.values.len() == 1 && v.values.first() == Some(a));
+                let needle = format!("@{{{n}}}");
+                if let Some(r) = rules.iter().find(|r| !same && r.text.contains(&needle)) {
+                    let msg = format!(
+                        "`{needle}` keeps its global value here; apparmor_parser 4.0 and later \
+                         replace it with the attachment `{a}`"
+                    );
+                    let mut d = Diagnostic::warning(
+                        "version-dependent-variable",
+                        msg,
+                        r.location.file,
+                        r.location.span,
+                    )
+                    .with_help(
+                        "rename the variable so that every parser version reads the same rule",
+                    );
+                    d.included_from = r.included_from.clone();
+                    self.diags.push(d);
+                }
+            }
             let prev = match &attach {
                 Some(a) if !user_defined => self.vars.map.insert(
                     n.to_owned(),

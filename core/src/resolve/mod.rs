@@ -19,11 +19,12 @@
 //!   `include-cycle` (a warning: the file is skipped, as upstream skips it);
 //! - variables and conditionals: `undefined-variable`, `redefined-variable`,
 //!   `recursive-variable`, `invalid-variable`, `expansion-too-large`, `empty-variable`,
-//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`;
+//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`,
+//!   `version-dependent-variable` (a warning);
 //! - profiles: `duplicate-profile`, `invalid-attachment`, `unknown-flag`,
 //!   `invalid-flag-value`, `conflicting-flags`;
 //! - rules: `invalid-mode`, `conflicting-permissions`, `conflicting-exec-modes`,
-//!   `invalid-exec-target`, `unknown-capability`, `unknown-network-family`,
+//!   `ignored-exec-target` (a warning), `unknown-capability`, `unknown-network-family`,
 //!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
 //!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
 //!   `conflicting-mount-options`, `invalid-mount`;
@@ -1247,14 +1248,44 @@ impl Resolver<'_> {
             .or_else(|| p.name.starts_with('/').then(|| p.name.clone()));
         let mut saved_auto = Vec::new();
         for n in ["exec_path", "attach_path"] {
+            // apparmor_parser 4.0 and later define these from the attachment; 3.0.8 does
+            // not know them and expands a global definition of the same name. Where the
+            // policy defines one, keep its value as 3.0 compiles it, since that is the
+            // binary this crate is checked against.
+            let user_defined = self.vars.map.contains_key(n);
+            if let (true, Some(a)) = (user_defined, &attach) {
+                let same = self
+                    .vars
+                    .map
+                    .get(n)
+                    .is_some_and(|v| v.values.len() == 1 && v.values.first() == Some(a));
+                let needle = format!("@{{{n}}}");
+                if let Some(r) = rules.iter().find(|r| !same && r.text.contains(&needle)) {
+                    let msg = format!(
+                        "`{needle}` keeps its global value here; apparmor_parser 4.0 and later \
+                         replace it with the attachment `{a}`"
+                    );
+                    let mut d = Diagnostic::warning(
+                        "version-dependent-variable",
+                        msg,
+                        r.location.file,
+                        r.location.span,
+                    )
+                    .with_help(
+                        "rename the variable so that every parser version reads the same rule",
+                    );
+                    d.included_from = r.included_from.clone();
+                    self.diags.push(d);
+                }
+            }
             let prev = match &attach {
-                Some(a) => self.vars.map.insert(
+                Some(a) if !user_defined => self.vars.map.insert(
                     n.to_owned(),
                     VarValue {
                         values: vec![a.clone()],
                     },
                 ),
-                None => self.vars.map.get(n).cloned(),
+                _ => self.vars.map.get(n).cloned(),
             };
             saved_auto.push((n, prev));
         }
@@ -1671,8 +1702,8 @@ mod tests {
             (b.kind, b.fallback, b.target.as_deref()),
             (ExecKind::Child, Some(ExecKind::Unconfined), Some("kid"))
         );
-        // Perms-first: scrubbing comes from safe (default) / unsafe, not the letter case.
-        assert!(exec(&k[2]).scrub);
+        // Perms-first: the letter case chooses scrubbing as in the path-first form.
+        assert!(!exec(&k[2]).scrub);
         assert!(!exec(&k[3]).scrub);
         match &k[4] {
             RuleKind::File(f) => assert_eq!(f.perms.letters(), "rx"),
@@ -1694,7 +1725,10 @@ mod tests {
         assert!(
             matches!(&k[0], RuleKind::Link(l) if l.subset && l.link == "/l" && l.target == "/t")
         );
-        assert!(matches!(&k[1], RuleKind::Link(l) if !l.subset && l.target == "/b"));
+        // Path-first, the arrow names an exec transition: `l` links to any target.
+        assert!(
+            matches!(&k[1], RuleKind::File(f) if f.perms == FilePerms::LINK && f.exec.is_none())
+        );
         assert!(
             matches!(&k[2], RuleKind::Capability { names } if names == &["net_admin", "sys_ptrace"])
         );

@@ -1138,11 +1138,29 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
     let Some((perms, mut exec)) = parse_mode(r, mode, q, ctx) else {
         return Vec::new();
     };
+    if let (Some(e), Some(_)) = (exec.as_mut(), &target) {
+        // apparmor_parser 3.0.8 stores any exec mode with `-> NAME` as a named transition
+        // and keeps only the fallback and unsafe bits of the letters: `ix -> NAME`
+        // compiles to the mask of `Pix -> NAME`, `ux -> NAME` to that of `px -> NAME`.
+        match e.kind {
+            ExecKind::Inherit => {
+                *e = ExecMode {
+                    kind: ExecKind::Profile,
+                    scrub: true,
+                    fallback: Some(ExecKind::Inherit),
+                    target: None,
+                };
+            }
+            ExecKind::Unconfined => e.kind = ExecKind::Profile,
+            ExecKind::Profile | ExecKind::Child => {}
+        }
+    }
     if let Some(e) = exec.as_mut() {
-        // In the perms-first form the case of the letter does not choose scrubbing;
-        // `safe` (the default) or `unsafe` in front of the rule does.
-        if perms_first || safety.is_some() {
-            e.scrub = safety.unwrap_or(true) && e.kind != ExecKind::Inherit;
+        // The letter case chooses scrubbing in both rule forms (apparmor_parser 3.0.8
+        // compiles `px /f,` and `/f px,` to the same mask); only an explicit `safe`
+        // or `unsafe` in front of the rule overrides it.
+        if let Some(safe) = safety {
+            e.scrub = safe && e.kind != ExecKind::Inherit;
         }
     } else if safety.is_some() {
         r.err(
@@ -1194,7 +1212,9 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
     }
     let mut out = Vec::new();
     match (exec, target) {
-        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
+        // Only the perms-first form names a link target; in the path-first form the
+        // arrow always names an exec transition.
+        (e, Some(t)) if perms_first && perms.contains(FilePerms::LINK) => {
             out.push(RuleKind::Link(LinkRule {
                 subset,
                 link: path_text.clone(),
@@ -1210,8 +1230,8 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             }
         }
         (Some(mut e), Some(t)) => {
-            // apparmor_parser accepts a target on `ix` and `ux` too (it has no effect
-            // there); keep it as written.
+            // A path-first `l` next to the transition links to any target, as a plain
+            // `l` does (apparmor_parser 3.0.8 compiles `/a lpx -> /b` that way).
             e.target = Some(t);
             out.push(RuleKind::File(FileRule {
                 path: Some(path_text),
@@ -1219,27 +1239,24 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
                 exec: Some(e),
             }));
         }
-        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
-            out.push(RuleKind::Link(LinkRule {
-                subset: false,
-                link: path_text.clone(),
-                target: t,
-            }));
-            let rest = perms.minus(FilePerms::LINK);
-            if !rest.is_empty() || e.is_some() {
-                out.push(RuleKind::File(FileRule {
-                    path: Some(path_text),
-                    perms: rest,
-                    exec: e,
-                }));
-            }
-        }
-        (e, Some(_)) => {
-            // apparmor_parser accepts a target on plain permissions and ignores it.
+        (None, Some(t)) => {
+            // apparmor_parser accepts a transition without an exec mode and drops it, so
+            // `/a l -> /b` allows linking `/a` to any file: say so, as it rarely is meant.
+            let msg = format!("`-> {t}` names an exec transition and is ignored without `x`");
+            let help = if perms.contains(FilePerms::LINK) {
+                "`l` here allows links to any target; write `l PATH -> TARGET,` or `link PATH -> TARGET,` to restrict the target"
+            } else {
+                "remove the target, or add an exec mode such as `px`"
+            };
+            let mut d =
+                crate::diagnostics::Diagnostic::warning("ignored-exec-target", msg, ctx.file, span)
+                    .with_help(help);
+            d.included_from = ctx.included_from.clone();
+            r.diags.push(d);
             out.push(RuleKind::File(FileRule {
                 path: Some(path_text),
                 perms,
-                exec: e,
+                exec: None,
             }));
         }
         (e, None) => out.push(RuleKind::File(FileRule {

@@ -124,11 +124,11 @@ pub fn check(
 ) -> Result<u8, CliError> {
     let style = Style::stderr(color);
     let mut out = std::io::stdout().lock();
-    let mut io_failed = false;
+    let mut unreadable = 0usize;
     let mut invalid = 0usize;
     let (mut errors, mut warnings) = (0usize, 0usize);
     for path in files {
-        let a = match analyze_file(inc, path) {
+        let mut a = match analyze_file(inc, path) {
             Ok(a) => a,
             Err(CliError::Fatal { message, help }) => {
                 crate::report::print_error(style, &message, help.as_deref());
@@ -141,11 +141,12 @@ pub fn check(
                     });
                     writeln!(out, "{obj}")?;
                 }
-                io_failed = true;
+                unreadable += 1;
                 continue;
             }
             Err(e) => return Err(e),
         };
+        engine::add_compile_diagnostics(&mut a);
         let e = a.diagnostics.iter().filter(|d| d.is_error()).count();
         let w = a
             .diagnostics
@@ -173,19 +174,25 @@ pub fn check(
         }
     }
     if format == Format::Human {
+        // A file that could not be read was not checked: the summary says so, instead of
+        // counting it among the files found valid.
+        let unreadable_part = if unreadable > 0 {
+            format!(", {unreadable} unreadable")
+        } else {
+            String::new()
+        };
         let summary = format!(
-            "checked {} file(s): {} invalid, {errors} error(s), {warnings} warning(s)",
+            "checked {} file(s): {invalid} invalid{unreadable_part}, {errors} error(s), {warnings} warning(s)",
             files.len(),
-            invalid
         );
-        let painted = if invalid > 0 || io_failed {
+        let painted = if invalid > 0 || unreadable > 0 {
             style.red(&summary)
         } else {
             style.green(&summary)
         };
         let _ = writeln!(std::io::stderr().lock(), "{painted}");
     }
-    Ok(if io_failed {
+    Ok(if unreadable > 0 {
         EXIT_ERROR
     } else if invalid > 0 {
         EXIT_PROBLEMS
@@ -663,7 +670,8 @@ pub fn export(
     let style = Style::stderr(color);
     let text = read_input(file)?;
     let provider = FsProvider::new(&inc.include);
-    let a = engine::analyze(&display_name(file), &text, &provider);
+    let mut a = engine::analyze(&display_name(file), &text, &provider);
+    engine::add_compile_diagnostics(&mut a);
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was exported",

@@ -74,6 +74,23 @@ pub fn compile(a: &Analyzed) -> Result<Compiled, Vec<Diagnostic>> {
     armorlab_core::eval::compile(&a.policy, &a.sources).map(Compiled)
 }
 
+/// Compiles a policy that resolved without errors and adds the compiler's errors (such as
+/// conflicting exec modes, which apparmor_parser finds only when it builds the automaton) to
+/// its diagnostics, so that `check` and `load` refuse what the real parser refuses.
+pub fn add_compile_diagnostics(a: &mut Analyzed) {
+    if a.diagnostics.iter().any(Diagnostic::is_error) {
+        return;
+    }
+    if let Err(diags) = compile(a) {
+        let sources = &a.sources;
+        let extra: Vec<Diagnostic> = diags
+            .into_iter()
+            .map(|d| d.with_position(sources))
+            .collect();
+        a.diagnostics.extend(extra);
+    }
+}
+
 impl Compiled {
     /// Names of the profiles that can be queried.
     pub fn profile_names(&self) -> Vec<String> {

@@ -306,11 +306,12 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         ));
     }
     let text = crate::commands::read_input(&o.file)?;
-    let a = engine::analyze(
+    let mut a = engine::analyze(
         &display_name(&o.file),
         &text,
         &crate::fsprovider::FsProvider::new(&o.inc.include),
     );
+    engine::add_compile_diagnostics(&mut a);
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was loaded",

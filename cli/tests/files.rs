@@ -971,3 +971,50 @@ fn a_profile_may_come_from_stdin() {
         o.stderr
     );
 }
+
+// ---------------------------------------------------------------- review fixes
+
+#[test]
+fn check_refuses_what_only_the_compiler_finds() {
+    // apparmor_parser rejects overlapping rules with different exec modes ("conflicting x
+    // modifiers") while it builds the automaton; `check`, `load` and `export` must too.
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "xconf",
+        "profile xconf {\n  /b* px,\n  /* Pixr,\n}\n",
+    );
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("conflicting-x-modifiers"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(&format!("--> {}:3:3", s(&f))),
+        "{}",
+        o.stderr
+    );
+    let o = run_in(d.path(), &["check", "--format", "json", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["valid"], false, "{}", o.stdout);
+    let o = run_in(d.path(), &["export", s(&f), "--to", "docker"], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    // The same profile with one exec mode is fine.
+    let ok = write(d.path(), "xok", "profile xok {\n  /b* px,\n  /* px,\n}\n");
+    let o = run_in(d.path(), &["check", s(&ok)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+}
+
+#[test]
+fn check_summary_counts_unreadable_files_apart() {
+    let d = tmp();
+    let f = write(d.path(), "good", "profile good {\n  /tmp/x r,\n}\n");
+    let o = run_in(d.path(), &["check", s(&f), "missing"], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("checked 2 file(s): 0 invalid, 1 unreadable, 0 error(s)"),
+        "{}",
+        o.stderr
+    );
+}

@@ -482,11 +482,28 @@ fn write_human_decision(
         (Some(false), Some(e)) => format!("{} (expected {e}) ", style.red("FAIL")),
         _ => String::new(),
     };
-    writeln!(out, "{exp}{tag} {where_}{}", style.bold(&item.text))?;
+    // A profile in complain or unconfined mode lets through what its rules do not grant:
+    // the verdict is `allow` while `denied` still lists those permissions, so the output
+    // says which mode decided instead of seeming to contradict itself.
+    let mode = d.get("mode").and_then(|m| m.as_str()).unwrap_or("enforce");
+    let lenient = verdict == "allow"
+        && matches!(mode, "complain" | "unconfined")
+        && !letters(d, "denied").is_empty();
+    let mode_tag = if lenient {
+        format!("  {}", style.yellow(&format!("({mode} mode)")))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{exp}{tag} {where_}{}{mode_tag}",
+        style.bold(&item.text)
+    )?;
     let mut perms = Vec::new();
+    let denied_label = if lenient { "not granted" } else { "denied" };
     for (k, label) in [
         ("allowed", "allowed"),
-        ("denied", "denied"),
+        ("denied", denied_label),
         ("audit", "audited"),
         ("quiet", "quiet"),
     ] {
@@ -508,11 +525,14 @@ fn write_human_decision(
     }
     if let Some(rules) = d.get("rules").and_then(|r| r.as_array()) {
         if rules.is_empty() {
-            writeln!(
-                out,
-                "      {}",
-                style.dim("no rule matches: denied by default")
-            )?;
+            let why = if lenient {
+                format!("no rule matches: allowed because the profile is in {mode} mode")
+            } else if verdict == "allow" {
+                "no rule matches".to_owned()
+            } else {
+                "no rule matches: denied by default".to_owned()
+            };
+            writeln!(out, "      {}", style.dim(&why))?;
         }
         for r in rules {
             let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();

@@ -1018,3 +1018,32 @@ fn check_summary_counts_unreadable_files_apart() {
         o.stderr
     );
 }
+
+#[test]
+fn complain_and_unconfined_verdicts_do_not_read_as_denials() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "modes",
+        "profile c flags=(complain) {\n  /etc/passwd r,\n}\nprofile e {\n  /etc/passwd r,\n}\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "-p", "c", "w /etc/x"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let first = o.stdout.lines().next().unwrap_or("");
+    assert!(first.starts_with("allow w /etc/x"), "{}", o.stdout);
+    assert!(first.contains("(complain mode)"), "{}", o.stdout);
+    assert!(o.stdout.contains("not granted w"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("allowed because the profile is in complain mode"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains("denied by default"), "{}", o.stdout);
+    // In enforce mode the same query is a plain denial.
+    let o = run_in(d.path(), &["test", s(&f), "-p", "e", "w /etc/x"], &[]);
+    assert!(o.stdout.starts_with("deny "), "{}", o.stdout);
+    assert!(o.stdout.contains("denied w"), "{}", o.stdout);
+    assert!(o.stdout.contains("denied by default"), "{}", o.stdout);
+    assert!(!o.stdout.contains("mode)"), "{}", o.stdout);
+}

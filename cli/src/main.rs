@@ -96,12 +96,27 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
     },
     /// Decide accesses under a profile and show the deciding rules
     #[command(after_help = concat!("Query syntax (one per argument, or one per line in --queries FILE):
-  PERMS PATH              w /proc/sysrq-trigger, rw /etc/passwd, x /usr/bin/ls
-  other PERMS PATH        the process does not own the file (default: it does)
-  l /link -> /target      create a hard link
-  capability NAME         capability sys_admin
-  network DOMAIN TYPE     network inet stream
-  signal send peer=NAME   ptrace read peer=NAME   mount /dev/sda1 -> /mnt
+  PERMS PATH                 w /proc/sysrq-trigger
+                             rw /etc/passwd
+                             x /usr/bin/ls
+  other PERMS PATH           other w /tmp/x
+                             (the process does not own the file; default: it does)
+  l LINK -> TARGET           l /tmp/link -> /etc/shadow
+  capability NAME            capability sys_admin
+  network DOMAIN [TYPE]      network inet stream
+  signal ACCESS peer=LABEL   signal send set=kill peer=unconfined
+  ptrace ACCESS peer=LABEL   ptrace read peer=unconfined
+  mount SOURCE -> DIR        mount fstype=ext4 /dev/sda1 -> /mnt
+  remount DIR                remount options=ro /mnt
+  umount DIR                 umount /mnt
+  pivot_root NEWROOT         pivot_root oldroot=/mnt/old/ /mnt/
+  unix ACCESS [type=T]       unix connect type=stream addr=@foo
+  dbus ACCESS [bus=B] ...    dbus send bus=system path=/org/freedesktop/DBus
+  change_profile -> NAME     change_profile -> unconfined
+  userns create              userns create
+  io_uring ACCESS            io_uring sqpoll
+  mqueue ACCESS NAME         mqueue open /myqueue
+  rlimit RESOURCE VALUE      rlimit nofile 1024
 A query may start with `expect allow` or `expect deny`; any mismatch makes the command
 exit 1, so a file of expectations is a profile test suite for CI. In a --queries file,
 blank lines and lines starting with `#` are skipped.

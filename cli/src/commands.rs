@@ -210,6 +210,28 @@ struct QueryItem {
     line: String,
 }
 
+/// Where in a query line an `expect` problem is: the word after `expect` when there is
+/// one, else the whole line, as (1-based column, width) in characters.
+fn expectation_problem_at(line: &str) -> (usize, usize) {
+    let indent = line.len() - line.trim_start().len();
+    let after = line
+        .get(indent..)
+        .and_then(|t| t.strip_prefix("expect"))
+        .unwrap_or("");
+    let word = after.trim_start();
+    let word_start = line.len() - word.len();
+    match word.split_whitespace().next() {
+        Some(w) if !matches!(w, "allow" | "deny") => {
+            let col = line.get(..word_start).map_or(0, |p| p.chars().count());
+            (col + 1, w.chars().count())
+        }
+        _ => (
+            line.get(..indent).map_or(0, |p| p.chars().count()) + 1,
+            line.trim().chars().count().max(1),
+        ),
+    }
+}
+
 /// Splits an `expect allow|deny` prefix off a query.
 fn split_expectation(line: &str) -> Result<(Option<String>, String), String> {
     let t = line.trim();
@@ -288,6 +310,7 @@ pub fn test(
                 }),
                 Err(msg) => {
                     bad_queries += 1;
+                    let (col, width) = expectation_problem_at(line);
                     errprint!(
                         "{}: {msg}\n{}",
                         style.red("error"),
@@ -296,8 +319,8 @@ pub fn test(
                             &qname,
                             line,
                             i as u32 + 1,
-                            1,
-                            line.chars().count()
+                            col as u32,
+                            width
                         )
                     );
                 }
@@ -335,7 +358,15 @@ pub fn test(
             if !compiled.profile_names().iter().any(|n| n == p) {
                 return Err(CliError::fatal_help(
                     format!("`{}` defines no profile `{p}`", file.display()),
-                    format!("it defines {}", compiled.profile_names().join(", ")),
+                    format!(
+                        "it defines {}",
+                        compiled
+                            .profile_names()
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
             p.to_owned()

@@ -338,7 +338,7 @@ fn bad_queries_are_usage_errors_with_their_line() {
         &[],
     );
     assert_eq!(o.code, 2, "{}", o.all());
-    assert!(o.stderr.contains(&format!("{}:2:1", s(&q))), "{}", o.stderr);
+    assert!(o.stderr.contains(&format!("{}:2:8", s(&q))), "{}", o.stderr);
 
     // A query the core cannot read points at the bad word, after any `expect` prefix.
     let q = write(d.path(), "q2", "expect deny  frobnicate /x\n");
@@ -1046,4 +1046,40 @@ fn complain_and_unconfined_verdicts_do_not_read_as_denials() {
     assert!(o.stdout.contains("denied w"), "{}", o.stdout);
     assert!(o.stdout.contains("denied by default"), "{}", o.stdout);
     assert!(!o.stdout.contains("mode)"), "{}", o.stdout);
+}
+
+#[test]
+fn a_bad_expectation_points_at_the_bad_word() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /etc/passwd r,\n}\n");
+    let q = write(
+        d.path(),
+        "q",
+        "expect allow r /etc/passwd\n  expect maybe r /x\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(&q)], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("--> {}:2:10", s(&q))),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("  |          ^^^^^\n"), "{}", o.stderr);
+}
+
+#[test]
+fn an_unknown_profile_name_lists_the_others_quoted() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile a {\n  ^hat {\n  }\n}\nprofile b {\n}\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "-p", "nope", "r /x"], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains("it defines `a`, `a//hat`, `b`"),
+        "{}",
+        o.stderr
+    );
 }

@@ -732,6 +732,29 @@ pub fn export(
     let mut out = std::io::stdout().lock();
     match to {
         ExportTo::Profile => {
+            // The profile text is exported file-wide; a `--profile` that would leave other
+            // profiles in it is refused rather than silently ignored, since the user asked
+            // for one profile and would ship several.
+            if let Some(name) = profile {
+                let chosen = select_profile(&a.policy, Some(name), file)?;
+                let others: Vec<String> = a
+                    .policy
+                    .profiles
+                    .iter()
+                    .filter(|p| p.full_name != chosen.full_name)
+                    .map(|p| format!("`{}`", p.full_name))
+                    .collect();
+                if !others.is_empty() {
+                    return Err(CliError::fatal_help(
+                        format!(
+                            "`--to profile` exports the whole file, and `{}` also defines {}",
+                            file.display(),
+                            others.join(", ")
+                        ),
+                        "drop `--profile` to export every profile of the file, or move the profile to a file of its own",
+                    ));
+                }
+            }
             let s = armorlab_core::export::self_contained(
                 &display_name(file),
                 &text,

@@ -1083,3 +1083,36 @@ fn an_unknown_profile_name_lists_the_others_quoted() {
         o.stderr
     );
 }
+
+#[test]
+fn export_profile_does_not_ignore_profile_when_the_file_has_others() {
+    let d = tmp();
+    let two = write(
+        d.path(),
+        "two",
+        "profile a {\n  /x r,\n}\nprofile b {\n  /y r,\n}\n",
+    );
+    let o = run_in(
+        d.path(),
+        &["export", s(&two), "--to", "profile", "-p", "a"],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    assert!(o.stderr.contains("also defines `b`"), "{}", o.stderr);
+    // A file with just that profile exports as before.
+    let one = write(d.path(), "one", "profile a {\n  /x r,\n}\n");
+    let o = run_in(
+        d.path(),
+        &["export", s(&one), "--to", "profile", "-p", "a"],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout, "profile a {\n  /x r,\n}\n");
+    let o = run_in(
+        d.path(),
+        &["export", s(&one), "--to", "profile", "-p", "zz"],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+}

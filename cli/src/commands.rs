@@ -858,7 +858,13 @@ pub fn import(
     let looks_like_link = source.contains("://") || source.starts_with('#');
     let link = if looks_like_link {
         source.to_owned()
-    } else if Path::new(source).exists() {
+    } else if Path::new(source).is_dir() {
+        return Err(CliError::fatal_help(
+            format!("cannot read `{source}`: it is a directory"),
+            "pass the share link itself, or a file that contains it",
+        ));
+    } else if source == "-" || Path::new(source).exists() {
+        // `-` reads the link from stdin, e.g. pasted from the clipboard.
         read_input(Path::new(source))?
     } else {
         return Err(CliError::fatal_help(

@@ -202,10 +202,11 @@ Examples:
     #[command(after_help = concat!("Examples:
   armorlab import 'https://armorlab.example/#s=...' > my-profile
   armorlab import link.txt -o my-profile --queries-out my-profile.tests
+  xclip -o | armorlab import - -o my-profile
 
 ", "Exit status: 0 ok, 2 unreadable or invalid link, or I/O error"))]
     Import {
-        /// A share URL (or its fragment), or a file containing one.
+        /// A share URL (or its fragment), or a file containing one (`-` for stdin).
         #[arg(value_name = "URL|FILE")]
         source: String,
         /// Write the profile to FILE instead of stdout.

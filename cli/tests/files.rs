@@ -1116,3 +1116,23 @@ fn export_profile_does_not_ignore_profile_when_the_file_has_others() {
     );
     assert_eq!(o.code, 2, "{}", o.all());
 }
+
+#[test]
+fn import_reads_a_link_from_stdin_and_refuses_a_directory_plainly() {
+    use armorlab_core::share::{encode, ShareState};
+    let state = ShareState {
+        profile: "profile piped {\n  /x r,\n}\n".to_owned(),
+        ..ShareState::default()
+    };
+    let link = format!("https://armorlab.example/#{}\n", encode(&state));
+    let o = run_stdin(&["import", "-"], &link);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout, "profile piped {\n  /x r,\n}\n");
+
+    let d = tmp();
+    let o = run_in(d.path(), &["import", s(d.path())], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
+    assert!(o.stderr.contains("the share link itself"), "{}", o.stderr);
+    assert!(!o.stderr.contains("profile file itself"), "{}", o.stderr);
+}

@@ -387,6 +387,18 @@ pub fn test(
             Err(e) => {
                 bad_queries += 1;
                 report_query_problem(style, item, &e);
+                if format == Format::Json {
+                    // JSON consumers see every query, decided or not, like `check` shows
+                    // every file.
+                    let mut obj = serde_json::json!({
+                        "query": item.text,
+                        "error": e.message,
+                    });
+                    if let (Some(map), Some((f, l))) = (obj.as_object_mut(), &item.origin) {
+                        map.insert("source".into(), serde_json::json!({ "file": f, "line": l }));
+                    }
+                    writeln!(out, "{obj}")?;
+                }
                 continue;
             }
         };

@@ -1136,3 +1136,32 @@ fn import_reads_a_link_from_stdin_and_refuses_a_directory_plainly() {
     assert!(o.stderr.contains("the share link itself"), "{}", o.stderr);
     assert!(!o.stderr.contains("profile file itself"), "{}", o.stderr);
 }
+
+#[test]
+fn json_output_has_a_line_for_a_query_that_cannot_be_decided() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /x r,\n}\n");
+    let q = write(d.path(), "q", "r /x\nfrob /x\nw /x\n");
+    let o = run_in(
+        d.path(),
+        &["test", s(&f), "--format", "json", "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    let lines: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", o.stdout);
+    assert_eq!(lines[0]["verdict"], "allow");
+    assert_eq!(lines[1]["query"], "frob /x");
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("frob"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(lines[1]["source"]["line"], 2);
+    assert!(lines[1].get("verdict").is_none(), "{}", o.stdout);
+    assert_eq!(lines[2]["verdict"], "deny");
+}

@@ -256,7 +256,8 @@ Examples:
         /// Profile directory to install into.
         #[arg(long, value_name = "DIR", default_value = "/etc/apparmor.d")]
         dir: PathBuf,
-        /// File name inside DIR (default: the profile's name, `/` turned into `.`).
+        /// File name inside DIR (default: the file's own name when it is already in DIR,
+        /// else the profile's name with `/` turned into `.`).
         #[arg(long = "as", value_name = "FILENAME")]
         install_as: Option<String>,
         /// Profiles the file may define (repeatable).

@@ -296,6 +296,18 @@ fn verify_loaded(host: &HostArgs, expected: &[(String, &'static str)]) -> Result
     }
 }
 
+/// The file name of `file` when it sits directly in `dir` (compared after resolving
+/// symbolic links and `..`), else `None`.
+fn file_inside_dir(file: &Path, dir: &Path) -> Option<String> {
+    let file = std::fs::canonicalize(file).ok()?;
+    let dir = std::fs::canonicalize(dir).ok()?;
+    if file.parent()? != dir {
+        return None;
+    }
+    let name = file.file_name()?.to_str()?.to_owned();
+    valid_file_name(&name).then_some(name)
+}
+
 /// `armorlab load`.
 pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     let style = Style::stderr(color);
@@ -331,7 +343,13 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
                 "`{n}` is not a plain file name (no `/`, not starting with `.`)"
             )))
         }
-        None => default_file_name(first),
+        // A file that already lives in the profile directory (edited in place, the usual
+        // way) is reinstalled under its own name; a copy under the profile's name would
+        // define the profile twice in the directory.
+        None => match file_inside_dir(&o.file, &o.dir) {
+            Some(own) => own,
+            None => default_file_name(first),
+        },
     };
     if !o.dir.is_dir() {
         return Err(CliError::fatal(format!(

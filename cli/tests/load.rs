@@ -424,3 +424,27 @@ fn a_relative_quoted_include_is_warned_about() {
         o.stderr
     );
 }
+
+#[test]
+fn a_file_edited_in_place_in_the_profile_directory_is_reloaded_under_its_own_name() {
+    // Debian names files after the binary (`usr.sbin.smbd`) and the profile differently
+    // (`smbd`); editing the file in place and loading it must not install a second copy
+    // named after the profile, nor be refused because the file itself defines it.
+    let h = Host::new();
+    let installed = write(&h.dir(), "usr.sbin.smbd", "profile smbd {\n  /x r,\n}\n");
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(read(&installed), "profile smbd {\n  /x r,\n}\n");
+    assert!(
+        !h.listing().contains(&"smbd".to_owned()),
+        "{:?}",
+        h.listing()
+    );
+    assert_eq!(h.profiles(), "smbd (enforce)\n");
+    // A copy from elsewhere is still installed under the profile's name and refused,
+    // because the directory already defines the profile in another file.
+    let copy = h.src("usr.sbin.smbd", "profile smbd {\n  /y r,\n}\n");
+    let o = h.run(&["load", s(&copy)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("already defined by"), "{}", o.stderr);
+}

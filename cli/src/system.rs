@@ -235,47 +235,80 @@ fn run_parser(
     }
 }
 
-/// Prints the parser's message, with a snippet of the user's file where the message names
-/// a line of the installed copy.
+/// Prints the parser's message, with a snippet of the file the message names: the user's
+/// file, or an included file when the error is inside one.
 fn explain_parser_error(style: Style, msg: &str, installed: &Path, user_file: &Path, text: &str) {
     let installed_s = installed.to_string_lossy();
-    let shown = msg.replace(installed_s.as_ref(), &display_name(user_file));
+    let user_name = display_name(user_file);
+    let shown = msg.replace(installed_s.as_ref(), &user_name);
     errln!(
         "{}: apparmor_parser rejected the profile:",
         style.red("error")
     );
-    for l in shown.lines() {
+    // Without the kernel's interface (a dry run, a container) the parser says so on every
+    // run; that line says nothing about the profile.
+    for l in shown
+        .lines()
+        .filter(|l| !l.starts_with("Cache read/write disabled"))
+    {
         errln!("  {l}");
     }
-    if let Some(line) = parser_error_line(msg) {
-        let line_text = text
-            .lines()
-            .nth(line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        let indent = line_text.len() - line_text.trim_start().len();
-        errprint!(
-            "{}",
-            snippet_at(
-                style,
-                &display_name(user_file),
-                line_text,
-                line,
-                indent as u32 + 1,
-                line_text.trim().chars().count().max(1)
-            )
-        );
-    }
+    let Some((file, line)) = parser_error_location(msg) else {
+        return;
+    };
+    let is_user_file = file == installed_s.as_ref()
+        || file == user_name
+        || Path::new(file) == user_file
+        || Path::new(file) == installed;
+    let (name, file_text) = if is_user_file {
+        (user_name, text.to_owned())
+    } else {
+        // The error is inside an included file; show that file's line, not the user's.
+        match crate::fsprovider::read_text(Path::new(file)) {
+            Ok(t) => (file.to_owned(), t),
+            Err(_) => return,
+        }
+    };
+    let line_text = file_text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let indent = line_text.len() - line_text.trim_start().len();
+    errprint!(
+        "{}",
+        snippet_at(
+            style,
+            &name,
+            line_text,
+            line,
+            indent as u32 + 1,
+            line_text.trim().chars().count().max(1)
+        )
+    );
 }
 
-/// The line number in messages like `AppArmor parser error for F in profile F at line 5: ...`.
-fn parser_error_line(msg: &str) -> Option<u32> {
-    let at = msg.find("at line ")?;
+/// The file and line in messages like `AppArmor parser error for F in profile G at line 5:
+/// ...`. apparmor_parser puts the file it was reading when it failed after `in profile`
+/// (an included file for errors inside includes), and `F` is the file it was asked to
+/// load.
+fn parser_error_location(msg: &str) -> Option<(&str, u32)> {
+    let at = msg.find(" at line ")?;
     let digits: String = msg
-        .get(at + 8..)?
+        .get(at + 9..)?
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    digits.parse().ok()
+    let line = digits.parse().ok()?;
+    let before = msg.get(..at)?;
+    let file = before
+        .rfind(" in profile ")
+        .and_then(|i| before.get(i + 12..))
+        .or_else(|| {
+            before
+                .rfind("parser error for ")
+                .and_then(|i| before.get(i + 17..))
+        })?;
+    Some((file, line))
 }
 
 /// Checks the kernel shows each profile in the expected mode; returns what is wrong.
@@ -841,14 +874,20 @@ mod tests {
     }
 
     #[test]
-    fn parser_messages_yield_line_numbers() {
+    fn parser_messages_yield_file_and_line() {
         assert_eq!(
-            parser_error_line(
+            parser_error_location(
                 "AppArmor parser error for /x in profile /x at line 12: syntax error"
             ),
-            Some(12)
+            Some(("/x", 12))
         );
-        assert_eq!(parser_error_line("no line here"), None);
+        assert_eq!(
+            parser_error_location(
+                "AppArmor parser error for p in profile /etc/apparmor.d/local/p at line 3: bad"
+            ),
+            Some(("/etc/apparmor.d/local/p", 3))
+        );
+        assert_eq!(parser_error_location("no line here"), None);
     }
 
     #[test]

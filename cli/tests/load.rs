@@ -448,3 +448,45 @@ fn a_file_edited_in_place_in_the_profile_directory_is_reloaded_under_its_own_nam
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(o.stderr.contains("already defined by"), "{}", o.stderr);
 }
+
+#[test]
+fn a_rejection_inside_an_include_points_into_the_include() {
+    // apparmor_parser names the file it was reading after `in profile`; for an error in an
+    // included file the snippet must come from that file, not from the line with the same
+    // number in the user's file.
+    let real = Path::new("/usr/sbin/apparmor_parser");
+    if !real.exists() {
+        eprintln!("apparmor_parser is absent: skipping the check against the real parser");
+        return;
+    }
+    let h = Host::new();
+    let inc = h.root.join("inc");
+    // `priority=` is newer than apparmor_parser 3.0 and it rejects it, while armorlab's core
+    // (which follows the newer grammar) accepts it: a rejection only the parser finds.
+    let brk = write(&inc, "local/brk", "  /y r,\n  priority=1 /x r,\n");
+    let f = h.src(
+        "incp",
+        "profile incp {\n  /a r,\n  /b r,\n  #include <local/brk>\n}\n",
+    );
+    let o = h.run(
+        &["load", "--dry-run", "-I", s(&inc), s(&f)],
+        &[("ARMORLAB_APPARMOR_PARSER", s(real))],
+    );
+    if o.code == 0 {
+        eprintln!("this apparmor_parser accepts `priority=`: nothing to check");
+        return;
+    }
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("--> {}:2:3", s(&brk))),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("2 |   priority=1 /x r,"), "{}", o.stderr);
+    assert!(!o.stderr.contains("2 |   /a r,"), "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("Cache read/write disabled"),
+        "{}",
+        o.stderr
+    );
+}

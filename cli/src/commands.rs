@@ -693,7 +693,8 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         if stdin {
             if check {
                 if formatted != text {
-                    errln!("{name} is not formatted");
+                    errln!("{}: `{name}` is not formatted", style.yellow("warning"));
+                    errprint!("{}", format_diff(style, &name, &text, &formatted));
                     code = code.max(EXIT_PROBLEMS);
                 }
             } else {
@@ -707,6 +708,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         if check {
             writeln!(out, "{name}")?;
             errln!("{}: `{name}` is not formatted", style.yellow("warning"));
+            errprint!("{}", format_diff(style, &name, &text, &formatted));
             code = code.max(EXIT_PROBLEMS);
         } else if let Err(e) = write_atomic(path, formatted.as_bytes()) {
             crate::report::print_error(style, &format!("cannot write `{name}`: {e}"), None);
@@ -716,6 +718,99 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         }
     }
     Ok(code)
+}
+
+/// The most changed lines `fmt --check` shows per file; the rest is summarised.
+const MAX_DIFF_LINES: usize = 40;
+
+/// Above this many line pairs the diff falls back to the first changed line, so a huge
+/// file cannot make `fmt --check` slow or hungry.
+const MAX_DIFF_CELLS: usize = 4_000_000;
+
+/// What `fmt` would change, as `-`/`+` lines under the line number where each change
+/// starts, so a CI log shows the fix without running `fmt` locally.
+fn format_diff(style: Style, name: &str, before: &str, after: &str) -> String {
+    let a: Vec<&str> = before.lines().collect();
+    let b: Vec<&str> = after.lines().collect();
+    // Changes as (line in `before`, removed lines, added lines).
+    let mut hunks: Vec<(usize, Vec<&str>, Vec<&str>)> = Vec::new();
+    if a.len().saturating_mul(b.len()) > MAX_DIFF_CELLS {
+        let first = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        hunks.push((
+            first,
+            a.get(first..first + 1).unwrap_or(&[]).to_vec(),
+            b.get(first..first + 1).unwrap_or(&[]).to_vec(),
+        ));
+    } else {
+        // Longest common subsequence of lines, filled from the end.
+        let (n, m) = (a.len(), b.len());
+        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
+        let at = |i: usize, j: usize| i * (m + 1) + j;
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                let v = if a.get(i) == b.get(j) {
+                    lcs.get(at(i + 1, j + 1)).copied().unwrap_or(0) + 1
+                } else {
+                    let down = lcs.get(at(i + 1, j)).copied().unwrap_or(0);
+                    let right = lcs.get(at(i, j + 1)).copied().unwrap_or(0);
+                    down.max(right)
+                };
+                if let Some(cell) = lcs.get_mut(at(i, j)) {
+                    *cell = v;
+                }
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n || j < m {
+            if i < n && j < m && a.get(i) == b.get(j) {
+                i += 1;
+                j += 1;
+                continue;
+            }
+            let start = i;
+            let (mut removed, mut added) = (Vec::new(), Vec::new());
+            while (i < n || j < m) && !(i < n && j < m && a.get(i) == b.get(j)) {
+                let down = lcs.get(at(i + 1, j)).copied().unwrap_or(0);
+                let right = lcs.get(at(i, j + 1)).copied().unwrap_or(0);
+                if j >= m || (i < n && down >= right) {
+                    removed.extend(a.get(i).copied());
+                    i += 1;
+                } else {
+                    added.extend(b.get(j).copied());
+                    j += 1;
+                }
+            }
+            hunks.push((start, removed, added));
+        }
+    }
+    let mut out = String::new();
+    let mut shown = 0usize;
+    let total: usize = hunks.iter().map(|(_, r, a)| r.len() + a.len()).sum();
+    for (line, removed, added) in &hunks {
+        if shown >= MAX_DIFF_LINES {
+            break;
+        }
+        out.push_str(&format!("  {} {name}:{}\n", style.blue("-->"), line + 1));
+        for r in removed {
+            out.push_str(&format!("  {}\n", style.red(&format!("-{r}"))));
+            shown += 1;
+        }
+        for a in added {
+            out.push_str(&format!("  {}\n", style.green(&format!("+{a}"))));
+            shown += 1;
+        }
+    }
+    if total > shown {
+        out.push_str(&format!(
+            "  ... and {} more changed line(s); run `armorlab fmt {name}` to apply them\n",
+            total - shown
+        ));
+    }
+    out
 }
 
 /// `armorlab export`.

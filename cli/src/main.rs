@@ -149,7 +149,7 @@ Examples:
     /// Format profiles canonically
     #[command(after_help = concat!("Examples:
   armorlab fmt my-profile              rewrite the file in place
-  armorlab fmt --check profiles/*      exit 1 if any file is not formatted
+  armorlab fmt --check profiles/*      list unformatted files, show the changes, exit 1
   armorlab fmt - < my-profile          format stdin to stdout
 
 ", "Exit status: 0 ok, 1 not formatted (--check) or a file has errors, 2 usage or I/O error"))]

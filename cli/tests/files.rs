@@ -1165,3 +1165,47 @@ fn json_output_has_a_line_for_a_query_that_cannot_be_decided() {
     assert!(lines[1].get("verdict").is_none(), "{}", o.stdout);
     assert_eq!(lines[2]["verdict"], "deny");
 }
+
+#[test]
+fn fmt_check_shows_what_would_change_and_where() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  /a r,\n  /b\t\tr,\n  /c r,\n  /d    w,\n}\n",
+    );
+    let o = run_in(d.path(), &["fmt", "--check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let name = s(&f);
+    assert!(
+        o.stderr.contains(&format!("--> {name}:3\n")),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("  -  /b\t\tr,\n  +  /b r,\n"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains(&format!("--> {name}:5\n")),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("  -  /d    w,\n  +  /d w,\n"),
+        "{}",
+        o.stderr
+    );
+    // Unchanged lines are not shown.
+    assert!(!o.stderr.contains("/a r,"), "{}", o.stderr);
+    // The same from stdin.
+    let o = run_stdin(&["fmt", "--check", "-"], "profile p {\n  /b\t\tr,\n}\n");
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr.contains("`<stdin>` is not formatted"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--> <stdin>:2\n"), "{}", o.stderr);
+}

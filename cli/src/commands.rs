@@ -127,7 +127,26 @@ pub fn check(
     let mut unreadable = 0usize;
     let mut invalid = 0usize;
     let (mut errors, mut warnings) = (0usize, 0usize);
-    for path in files {
+    let files = expand_directories(files);
+    for path in &files {
+        if path.is_dir() {
+            let message = format!("`{}` holds no profile files", path.display());
+            crate::report::print_error(
+                style,
+                &message,
+                Some("name the profile files, or a directory that contains them"),
+            );
+            if format == Format::Json {
+                let obj = serde_json::json!({
+                    "file": display_name(path),
+                    "valid": false,
+                    "error": message,
+                });
+                writeln!(out, "{obj}")?;
+            }
+            unreadable += 1;
+            continue;
+        }
         let mut a = match analyze_file(inc, path) {
             Ok(a) => a,
             Err(CliError::Fatal { message, help }) => {
@@ -199,6 +218,42 @@ pub fn check(
     } else {
         EXIT_OK
     })
+}
+
+/// Replaces each directory argument by the profile files in it, like `apparmor_parser`
+/// given a directory: regular files directly inside, in name order, without the entries
+/// it skips (dot files, `README`, backups, package-manager leftovers) and without
+/// subdirectories such as `abstractions/`, which hold include files rather than profiles.
+/// An unreadable directory stays as it is, so reading it reports the error.
+fn expand_directories(files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in files {
+        if path == Path::new("-") || !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(path) else {
+            out.push(path.clone());
+            continue;
+        };
+        let mut inside: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !armorlab_core::resolve::skipped_include_entry(&name)
+            })
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        inside.sort();
+        if inside.is_empty() {
+            // Kept, so that `check` reports the directory instead of checking nothing.
+            out.push(path.clone());
+        }
+        out.extend(inside);
+    }
+    out
 }
 
 /// One query with where it came from and what it expects.

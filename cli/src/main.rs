@@ -80,6 +80,7 @@ enum Command {
   armorlab check /etc/apparmor.d/usr.sbin.nginx
   armorlab check -I ./includes -I /etc/apparmor.d my-profile
   armorlab check --format json profiles/*
+  armorlab check /etc/apparmor.d
 
 Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
 
@@ -90,7 +91,8 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Profile files to check (`-` for stdin).
+        /// Profile files to check (`-` for stdin); a directory checks the profile files
+        /// directly in it, as apparmor_parser loads them.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },

@@ -154,7 +154,11 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
         o.stderr
     );
 
+    // `check` reads the profiles in a directory; an empty one is an error, not a pass.
     let o = run_in(d.path(), &["check", s(d.path())], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("holds no profile files"), "{}", o.stderr);
+    let o = run_in(d.path(), &["test", s(d.path()), "r /x"], &[]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
 
@@ -1208,4 +1212,29 @@ fn fmt_check_shows_what_would_change_and_where() {
         o.stderr
     );
     assert!(o.stderr.contains("--> <stdin>:2\n"), "{}", o.stderr);
+}
+
+#[test]
+fn check_of_a_directory_checks_the_profiles_in_it_like_apparmor_parser() {
+    let d = tmp();
+    let dir = d.path().join("apparmor.d");
+    write(&dir, "good", "profile good {\n  /x r,\n}\n");
+    write(&dir, "bad", "profile bad {\n  capability sys_admn,\n}\n");
+    // Skipped like apparmor_parser skips them: includes in subdirectories, dot files,
+    // package leftovers, README.
+    write(&dir, "abstractions/base", "  /broken rwzz,\n");
+    write(&dir, ".hidden", "garbage {");
+    write(&dir, "good.dpkg-old", "garbage {");
+    write(&dir, "README", "not a profile {");
+    let o = run_in(d.path(), &["check", s(&dir)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("checked 2 file(s): 1 invalid, 1 error(s)"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("sys_admn"), "{}", o.stderr);
+    assert!(!o.stderr.contains("rwzz"), "{}", o.stderr);
+    assert!(!o.stderr.contains("garbage"), "{}", o.stderr);
 }

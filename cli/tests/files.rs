@@ -1238,3 +1238,21 @@ fn check_of_a_directory_checks_the_profiles_in_it_like_apparmor_parser() {
     assert!(!o.stderr.contains("rwzz"), "{}", o.stderr);
     assert!(!o.stderr.contains("garbage"), "{}", o.stderr);
 }
+
+#[test]
+fn a_diagnostic_on_a_huge_line_stays_readable() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "long",
+        &format!("profile long {{\n  /{} rwzz,\n}}\n", "a".repeat(1_000_000)),
+    );
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert!(
+        o.stderr.len() < 4000,
+        "a megabyte line must not be echoed whole: {} bytes of stderr",
+        o.stderr.len()
+    );
+    assert!(o.stderr.contains("rwzz"), "{}", o.stderr);
+}

@@ -191,6 +191,35 @@ open-w|/etc/passwd|w /etc/passwd
 chown|/tmp/capfile|capability chown
 chmod|/tmp/nobodyfile|capability fowner
 EOF
+# Explicit deny rules in complain mode, and the same rules in enforce mode as a control:
+# a plain (quiet) deny, an `audit deny`, and an owner-only deny with an owned and a foreign
+# file. The two profiles differ only in name and flags.
+cx_rules='  file,
+  deny /tmp/cx/denied w,
+  audit deny /tmp/cx/audited w,
+  deny owner /tmp/cx/own-* w,'
+printf 'profile cx-complain flags=(complain) {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/cx-complain"
+printf 'profile cx-enforce {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/cx-enforce"
+# PATH|QUERY: opened for writing under the profile, and the same access for `armorlab test`.
+cat >"$rootfs/scenario/cx-queries" <<'EOF2'
+/tmp/cx/denied|w /tmp/cx/denied
+/tmp/cx/audited|w /tmp/cx/audited
+/tmp/cx/own-mine|w /tmp/cx/own-mine
+/tmp/cx/own-theirs|other w /tmp/cx/own-theirs
+/tmp/cx/plain|w /tmp/cx/plain
+EOF2
+# `deny network alg` (docker-default's rendered template) against real sockets:
+# a static program so that it needs nothing from the initramfs.
+mkdir -p "$rootfs/usr/share/apparmor-features"
+cp /usr/share/apparmor-features/features "$rootfs/usr/share/apparmor-features/" 2>/dev/null
+cp /etc/apparmor/parser.conf "$rootfs/scenario/debian-parser.conf" 2>/dev/null
+if command -v gcc >/dev/null 2>&1 &&
+  gcc -static -O2 -o "$rootfs/usr/bin/algsock" "$here/algsock.c" 2>"$work/algsock.log"; then
+  :
+else
+  cat "$work/algsock.log" 2>/dev/null
+  fail "build the static AF_ALG probe (gcc -static tests/kernel/algsock.c)"
+fi
 cp "$here/init.sh" "$rootfs/init"
 chmod +x "$rootfs/init"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||

@@ -576,7 +576,12 @@ fn complain_mode_blocks_only_quiet_denials_in_other_classes_too() {
 
 #[test]
 fn network_note_says_linux_6_1_enforces_family_rules() {
-    let p = policy("network inet,\ndeny network alg,");
+    // With an abi rule the rules hold whatever parser.conf says (booted and tested).
+    let p = policy_with(
+        "network inet,\ndeny network alg,",
+        ProfileMode::Enforce,
+        Some("abi/3.0"),
+    );
     let d = ask(&p, "network alg seqpacket");
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(
@@ -587,4 +592,22 @@ fn network_note_says_linux_6_1_enforces_family_rules() {
         d.notes
     );
     assert!(!d.notes.iter().any(|n| n.contains("every socket")));
+}
+
+#[test]
+fn network_note_warns_when_no_abi_is_declared() {
+    let without = policy("network inet,\ndeny network alg,");
+    let note = |p: &CompiledPolicy| {
+        ask(p, "network alg seqpacket")
+            .notes
+            .iter()
+            .any(|n| n.contains("names no policy features"))
+    };
+    assert!(note(&without));
+    let with = policy_with(
+        "network inet,\ndeny network alg,",
+        ProfileMode::Enforce,
+        Some("abi/3.0"),
+    );
+    assert!(!note(&with));
 }

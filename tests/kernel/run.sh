@@ -197,16 +197,29 @@ EOF
 cx_rules='  file,
   deny /tmp/cx/denied w,
   audit deny /tmp/cx/audited w,
-  deny owner /tmp/cx/own-* w,'
+  deny owner /tmp/cx/own-* w,
+  deny /tmp/cx/mixed w,
+  audit deny /tmp/cx/mixed r,
+  deny capability chown,
+  audit deny capability fowner,
+  network inet,
+  deny network alg,'
 printf 'profile cx-complain flags=(complain) {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/cx-complain"
 printf 'profile cx-enforce {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/cx-enforce"
-# PATH|QUERY: opened for writing under the profile, and the same access for `armorlab test`.
+printf 'profile netx {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/netx"
+# HOW|ARGUMENT|QUERY: the access made under the profile, and the same access for
+# `armorlab test`. `mixed` is opened read-write: a quiet `w` and a logged `r` denial.
 cat >"$rootfs/scenario/cx-queries" <<'EOF2'
-/tmp/cx/denied|w /tmp/cx/denied
-/tmp/cx/audited|w /tmp/cx/audited
-/tmp/cx/own-mine|w /tmp/cx/own-mine
-/tmp/cx/own-theirs|other w /tmp/cx/own-theirs
-/tmp/cx/plain|w /tmp/cx/plain
+open-w|/tmp/cx/denied|w /tmp/cx/denied
+open-w|/tmp/cx/audited|w /tmp/cx/audited
+open-w|/tmp/cx/own-mine|w /tmp/cx/own-mine
+open-w|/tmp/cx/own-theirs|other w /tmp/cx/own-theirs
+open-w|/tmp/cx/plain|w /tmp/cx/plain
+open-rw|/tmp/cx/mixed|rw /tmp/cx/mixed
+chown|/tmp/cx/capfile|capability chown
+chmod|/tmp/cx/nobodyfile|capability fowner
+socket|alg seqpacket|network alg seqpacket
+socket|inet dgram|network inet dgram
 EOF2
 # `deny network alg` (docker-default's rendered template) against real sockets:
 # a static program so that it needs nothing from the initramfs.

@@ -808,6 +808,20 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
                      `--kernel-features`) carries no network rules at all"
                         .to_owned(),
                 );
+                // Also booted: without an abi rule the parser falls back to the policy
+                // features of parser.conf, and with none named there to an old default ABI
+                // that predates network rules.
+                if pol.abi_text.is_none() {
+                    notes.push(
+                        "no `abi` is declared: Debian's parser.conf names a pinned feature set \
+                         that has network rules, so on Debian 12 this verdict holds; where \
+                         parser.conf names no policy features, apparmor_parser 3.0.8 falls \
+                         back to an old default ABI without network rules and Linux 6.1 lets \
+                         every socket through (booted and tested); declare \
+                         `abi <abi/3.0>,` to make the rules independent of parser.conf"
+                            .to_owned(),
+                    );
+                }
             }
             if matches!(q, Query::Unix { .. }) {
                 notes.push(

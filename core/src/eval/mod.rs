@@ -11,6 +11,10 @@
 //!   and 1 for `allow`; so at equal priority `deny` wins, and a higher `priority=` overrides;
 //! - `deny` rules are quiet (their denials are not logged) unless written `audit deny`;
 //!   `audit` allow rules log the accesses they grant;
+//! - in complain mode a denial goes through, logged as ALLOWED, unless every denied
+//!   permission is quiet (plain `deny` rules): then the kernel returns the error before
+//!   complain mode applies, so the access is blocked and nothing is logged (Linux 6.1 with
+//!   the `audit` module parameter at its default; booted in `tests/kernel/run.sh`);
 //! - two glob rules with different exec modes that match a common path make
 //!   `apparmor_parser` 3.0 refuse the profile ("conflicting x modifiers"), found at compile
 //!   time; an exact path (no `*`, `?`, `[`; alternations allowed) dominates glob rules;

@@ -32,6 +32,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The kernel tests download Debian's 6.1 cloud kernel with apt-get download; that needs
+# package lists that know it.
+if [ "$what" = all ] && [ -z "$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' 2>/dev/null)" ]; then
+  say "apt-get update (package lists for the test kernel)"
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
+fi
+
 # --- Rust: the wasm target and the web toolchain --------------------------------------
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "rustup target add wasm32-unknown-unknown"

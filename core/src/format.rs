@@ -60,10 +60,19 @@ fn item_span(item: &Item) -> Span {
 /// Whether a token is a condition key that `=` attaches to (`peer=`, `kill.signal=`).
 fn is_key(t: &Token) -> bool {
     t.kind == TokenKind::Word
-        && !t.text.is_empty()
+        && t.text
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
         && t.text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b':'))
+}
+
+/// Whether `=` attaches to the key `p` (`key=value`). Not when `p` is itself the value of
+/// an earlier `=`: written `a=b=c`, the lexer would read `b=c` as one value.
+fn attaches(p: &Token, before: Option<&Token>) -> bool {
+    is_key(p) && p.text != "in" && !before.is_some_and(|b| b.kind == TokenKind::Eq)
 }
 
 /// Writes a token as it must be spelled to lex back to itself.
@@ -82,15 +91,22 @@ fn join(toks: &[Token]) -> String {
     let mut out = String::new();
     let mut depth = 0usize;
     let mut prev: Option<&Token> = None;
+    let mut before_prev: Option<&Token> = None;
     let mut attached_eq = false;
     for t in toks {
         if let Some(p) = prev {
             let space = match (p.kind, t.kind) {
-                (TokenKind::LParen, _) | (_, TokenKind::RParen) | (TokenKind::Caret, _) => "",
-                (_, TokenKind::Eq) if is_key(p) && p.text != "in" => "",
+                // Tokens written together stay together: separating them could change
+                // how the lexer splits them (`abi)` is not the start of an abi).
+                _ if p.span.end == t.span.start => "",
+                // `#include` stays a word only when white space follows it.
+                _ if p.text.starts_with('#') || t.text.starts_with('#') => " ",
+                // `^name` was caught by the adjacency rule; a detached `^` stays detached.
+                (TokenKind::LParen, _) => "",
+                // A stray `)` keeps its space: glued to a path it would join the path.
+                (_, TokenKind::RParen) if depth > 0 => "",
+                (_, TokenKind::Eq) if attaches(p, before_prev) => "",
                 (TokenKind::Eq, _) if attached_eq => "",
-                (TokenKind::Eq | TokenKind::Unknown, TokenKind::Eq) => "",
-                (TokenKind::Word, TokenKind::Eq) if p.text == ">" || p.text == "<" => "",
                 _ if depth > 0 && p.is_value() && (t.is_value() || t.kind == TokenKind::LParen) => {
                     ", "
                 }
@@ -99,7 +115,7 @@ fn join(toks: &[Token]) -> String {
             out.push_str(space);
         }
         if t.kind == TokenKind::Eq {
-            attached_eq = prev.is_some_and(|p| is_key(p) && p.text != "in");
+            attached_eq = prev.is_some_and(|p| attaches(p, before_prev));
         }
         match t.kind {
             TokenKind::LParen => depth += 1,
@@ -107,6 +123,7 @@ fn join(toks: &[Token]) -> String {
             _ => {}
         }
         push_token(&mut out, t);
+        before_prev = prev;
         prev = Some(t);
     }
     out
@@ -184,6 +201,16 @@ impl Printer<'_> {
     }
 
     fn include_line(&mut self, kw: &str, inc: &Include) {
+        if inc.name.contains(['"', '\\', '<', '>']) || inc.name.trim().is_empty() {
+            // Names the canonical spelling cannot carry are kept exactly as written.
+            let raw = self.src.get(inc.span.range()).unwrap_or("").to_owned();
+            self.out.push_str(raw.trim_end());
+            if raw.trim_end().ends_with('\\') {
+                // A trailing backslash would join the next line.
+                self.out.push(' ');
+            }
+            return;
+        }
         self.out.push_str(kw);
         if inc.if_exists {
             self.out.push_str(" if exists");
@@ -280,8 +307,15 @@ impl Printer<'_> {
                 self.inner_comments(&b.header, depth);
                 self.indent(depth);
                 if !b.header.is_empty() {
-                    self.out.push_str(&join(&b.header));
-                    self.out.push(' ');
+                    self.out.push_str(&statement(&b.header, depth));
+                    // A name glued to its `{` is an error upstream; keep it glued so the
+                    // formatter does not silently change what the text means.
+                    let end = b.header_span.end as usize;
+                    let glued_word = self.src.get(end..end + 1) == Some("{")
+                        && b.header.last().is_some_and(|t| t.kind == TokenKind::Word);
+                    if !glued_word {
+                        self.out.push(' ');
+                    }
                 }
                 self.out.push_str("{\n");
                 self.items(&b.body, depth + 1, b.header_span.end as usize);
@@ -291,11 +325,43 @@ impl Printer<'_> {
             Item::Rule(r) => {
                 self.inner_comments(&r.tokens, depth);
                 self.indent(depth);
-                self.out.push_str(&join(&r.tokens));
+                let text = statement(&r.tokens, depth);
+                self.out.push_str(&text);
+                // A word with an unclosed `{` would swallow a comma glued to it.
+                if r.tokens.last().is_some_and(|t| {
+                    t.kind == TokenKind::Word
+                        && t.text.matches('{').count() > t.text.matches('}').count()
+                }) {
+                    self.out.push(' ');
+                }
                 self.out.push_str(",\n");
             }
         }
     }
+}
+
+/// The tokens of a rule or block header on one line, except that `@{X}` or `$X`
+/// followed by `=` keeps a line break between them: on one line they would read as a
+/// variable definition.
+fn statement(toks: &[Token], depth: usize) -> String {
+    let split = match (toks.first(), toks.get(1)) {
+        (Some(a), Some(b)) => {
+            (a.text.starts_with('@') || a.text.starts_with('$'))
+                && matches!(b.kind, TokenKind::Eq | TokenKind::PlusEq)
+                && a.span.end != b.span.start
+        }
+        _ => false,
+    };
+    if !split {
+        return join(toks);
+    }
+    let mut out = join(toks.get(..1).unwrap_or(&[]));
+    out.push('\n');
+    for _ in 0..=depth {
+        out.push_str("  ");
+    }
+    out.push_str(&join(toks.get(1..).unwrap_or(&[])));
+    out
 }
 
 fn op_text(op: AssignOp) -> &'static str {

@@ -9,10 +9,29 @@
 //! 3. [`glob`]: AppArmor globs → the automaton `apparmor_parser` would build.
 //! 4. [`eval`]: resolved profile + compiled matcher → a [`eval::Decision`] for a query.
 //!
-//! Around them: [`format`] (canonical formatting), [`export`] (Docker, Kubernetes, Security
+//! Around them: [`format`](mod@format) (canonical formatting), [`export`] (Docker, Kubernetes, Security
 //! Profiles Operator), [`share`] (playground share links).
 //!
 //! The core does no I/O of its own and builds for native targets and `wasm32`.
+//!
+//! # Example
+//!
+//! ```
+//! use armorlab_core::eval::{compile, parse_query, Verdict};
+//! use armorlab_core::{analyze, MemoryProvider};
+//!
+//! let text = "profile demo {\n  file,\n  deny /proc/sysrq-trigger w,\n}\n";
+//! // Includes come through a provider; this profile has none.
+//! let analysis = analyze("demo.apparmor", text, &MemoryProvider::new(["/etc/apparmor.d"]));
+//! assert!(!analysis.has_errors());
+//! let policy = compile(&analysis.policy, &analysis.sources).expect("compiles");
+//! let decision = policy
+//!     .decide("demo", &parse_query("w /proc/sysrq-trigger").expect("a query"))
+//!     .expect("a profile named demo");
+//! assert_eq!(decision.verdict, Verdict::Deny);
+//! // The deny rule on line 3 decided it.
+//! assert!(decision.rules.iter().any(|r| r.line == 3));
+//! ```
 
 pub mod analysis;
 pub mod diagnostics;

@@ -332,6 +332,54 @@ fn error_messages_for_common_mistakes() {
 }
 
 #[test]
+fn errors_carry_advice() {
+    // (profile text, code, help)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "profile p { capability CAP_CHOWN, }",
+            "unknown-capability",
+            "capability names are written without `CAP_`, e.g. `net_admin`",
+        ),
+        (
+            "profile p { /bin/x x, }",
+            "invalid-mode",
+            "use `ix`, `px`, `cx` or `ux`",
+        ),
+        (
+            "profile p { /a rw }",
+            "missing-comma",
+            "every rule ends with `,`",
+        ),
+        (
+            "profile p { deny audit /a r, }",
+            "qualifier-order",
+            "write qualifiers in the order `priority=N audit allow|deny owner|other`",
+        ),
+        (
+            "profile p { /a rwa, }",
+            "conflicting-permissions",
+            "`w` includes append; drop `a`",
+        ),
+        (
+            "@{A} = x\n@{A} = y\nprofile p { }",
+            "redefined-variable",
+            "use `+=` to add values",
+        ),
+        (
+            "profile p { @{A} = x\n}",
+            "variable-in-profile",
+            "define variables before the profile",
+        ),
+    ];
+    for (text, code, help) in cases {
+        let a = analyze("t", text, &NoIncludes);
+        let d = only_error(&a);
+        assert_eq!(d.code, *code, "{text}");
+        assert_eq!(d.help.as_deref(), Some(*help), "{text}");
+    }
+}
+
+#[test]
 fn unterminated_string_stops_at_its_line() {
     let text = "profile p {\n  /a r,\n  \"/b c r,\n  /d w,\n}\n";
     let a = analyze("t", text, &NoIncludes);
@@ -346,4 +394,108 @@ fn unterminated_string_stops_at_its_line() {
     // The rules around it still count.
     let paths = file_paths(&a, "p");
     assert!(paths.contains(&"/a".to_string()) && paths.contains(&"/d".to_string()));
+}
+
+/// Random edits of a real profile: analysis never panics and positions every
+/// diagnostic; the formatter either refuses (syntax errors) or produces text that
+/// formats to itself and analyses to the same policy.
+mod mutations {
+    use super::*;
+    use armorlab_core::format::format_source;
+    use proptest::prelude::*;
+
+    const BASE: &str = include_str!("../../templates/docker-default.rendered.apparmor");
+    /// A profile with one of most constructs, so edits reach every corner of the parser.
+    const RICH: &str = "abi <abi/3.0>,\n@{HOME} = /home/*/ /root/ # homes\n@{X} += \"/a b\"\n$flag = true\nalias /usr/ -> /mnt/usr/,\n\nprofile :ns:p /usr/bin/{a,b} xattrs=(k=v) flags=(complain, attach_disconnected.path=/dis) {\n  include if exists <local/p>\n  audit deny owner @{HOME}/.ssh/** rwl,\n  priority=1 /bin/x Pix -> other,\n  px /bin/y,\n  owner {\n    /tmp/** rw,\n  }\n  if $flag and not defined @{Y} {\n    network inet stream ip=10.0.0.1 port=80,\n  } else {\n    unix (connect, send) type=stream peer=(addr=@foo label=bar),\n  }\n  dbus send bus=session path=/org/x member={Get,Set} peer=(name=org.x),\n  mount fstype=ext4 options in (ro, nosuid) /dev/sda -> /mnt/,\n  signal (send) set=(hup, int) peer=unconfined,\n  set rlimit nofile <= 1024,\n  change_profile unsafe /bin/z -> q,\n  link subset /l -> /t,\n  mqueue r type=posix /q,\n  ^hat {\n    capability chown, # trailing\n  }\n  profile child flags=(kill.signal=hup) {\n    all,\n  }\n}\n";
+
+    const PIECES: &[&str] = &[
+        "{",
+        "}",
+        ",",
+        "(",
+        ")",
+        "=",
+        "\"",
+        "#",
+        "\n",
+        " ",
+        "->",
+        "@{",
+        "@{PROC}",
+        "^",
+        "!",
+        "\\",
+        "/",
+        "*",
+        "[",
+        "]",
+        "owner ",
+        "deny ",
+        "profile x ",
+        "include <a>\n",
+        "$b = true\n",
+        "if $b {",
+        "\0",
+        "é",
+        "rw",
+        "px",
+        "peer=",
+    ];
+
+    fn mutate(mut text: String, edits: &[(usize, usize, usize)]) -> String {
+        for &(pos, kind, piece) in edits {
+            let mut at = pos % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            match kind % 3 {
+                0 => text.insert_str(at, PIECES[piece % PIECES.len()]),
+                1 => {
+                    let mut end = (at + 1 + piece % 8).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, "");
+                }
+                _ => {
+                    let mut end = (at + 1).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, PIECES[piece % PIECES.len()]);
+                }
+            }
+        }
+        text
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn edited_profiles_never_panic(rich: bool, edits in proptest::collection::vec((0usize..4000, 0usize..3, 0usize..64), 1..6)) {
+            let base = if rich { RICH } else { BASE };
+            let text = mutate(base.to_owned(), &edits);
+            let a = analyze("m", &text, &NoIncludes);
+            assert_positioned(&a);
+            if let Ok(once) = format_source(&text) {
+                let twice = format_source(&once).expect("formatted text reparses");
+                prop_assert_eq!(&once, &twice);
+                let b = analyze("m", &once, &NoIncludes);
+                let strip = |a: &Analysis| {
+                    let mut p = a.policy.clone();
+                    fn walk(p: &mut armorlab_core::model::Profile) {
+                        p.location = Default::default();
+                        for r in p.rules.iter_mut() {
+                            r.location = Default::default();
+                            r.text.clear();
+                        }
+                        p.children.iter_mut().for_each(walk);
+                    }
+                    p.profiles.iter_mut().for_each(walk);
+                    p
+                };
+                prop_assert_eq!(strip(&a), strip(&b), "formatted:\n{}", once);
+            }
+        }
+    }
 }

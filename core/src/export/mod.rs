@@ -8,7 +8,7 @@
 //! - [`spo`]: a Security Profiles Operator `AppArmorProfile` whose `spec.abstract` is
 //!   structured, with an explicit list of every rule it cannot express.
 //!
-//! All of them are pure functions: includes arrive through a [`SourceProvider`].
+//! All of them are pure functions: includes arrive through a [`SourceProvider`](crate::SourceProvider).
 
 mod inline;
 mod spo;

@@ -19,11 +19,12 @@
 //!   `include-cycle` (a warning: the file is skipped, as upstream skips it);
 //! - variables and conditionals: `undefined-variable`, `redefined-variable`,
 //!   `recursive-variable`, `invalid-variable`, `expansion-too-large`, `empty-variable`,
-//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`;
+//!   `variable-in-profile`, `invalid-boolean`, `invalid-condition`,
+//!   `version-dependent-variable` (a warning);
 //! - profiles: `duplicate-profile`, `invalid-attachment`, `unknown-flag`,
 //!   `invalid-flag-value`, `conflicting-flags`;
 //! - rules: `invalid-mode`, `conflicting-permissions`, `conflicting-exec-modes`,
-//!   `invalid-exec-target`, `unknown-capability`, `unknown-network-family`,
+//!   `ignored-exec-target` (a warning), `unknown-capability`, `unknown-network-family`,
 //!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
 //!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
 //!   `conflicting-mount-options`, `invalid-mount`;
@@ -44,7 +45,9 @@ use crate::source::{
 use crate::syntax::{self, AssignOp, Block, IfItem, Include, Item, SyntaxTree, Token, TokenKind};
 use vars::{ExpandError, VarValue, Vars};
 
-/// apparmor_parser's limit on how deeply includes may nest.
+/// How deeply includes may nest. apparmor_parser has no documented limit (its include
+/// cache already breaks cycles); this bound keeps hostile include chains from exhausting
+/// the stack.
 pub const MAX_INCLUDE_DEPTH: usize = 100;
 
 /// Files larger than this are refused rather than parsed (bounded memory).
@@ -251,6 +254,15 @@ impl Resolver<'_> {
                             self.bools.insert(b.name.clone(), val);
                         }
                     }
+                }
+                Item::If(i) if matches!(scope, Scope::Top(_)) => {
+                    self.err_help(
+                        ctx,
+                        "syntax-error",
+                        "conditionals are only allowed inside a profile",
+                        i.span,
+                        "move the `if` inside the profile",
+                    );
                 }
                 Item::If(i) => self.if_item(i, ctx, scope),
                 Item::Block(b) => self.block(b, ctx, scope),
@@ -473,6 +485,16 @@ impl Resolver<'_> {
                 );
                 return;
             };
+            if quals.effect == crate::model::Effect::Deny {
+                self.err_help(
+                    ctx,
+                    "syntax-error",
+                    "`deny` cannot qualify a block",
+                    b.header_span,
+                    "write `deny` on each rule inside",
+                );
+                return;
+            }
             let Some(merged) = merge_quals(ctx.quals, quals) else {
                 self.err(
                     ctx,
@@ -563,24 +585,38 @@ impl Resolver<'_> {
             );
             return None;
         }
-        if is_hat && !in_profile {
-            self.err(
-                ctx,
-                "syntax-error",
-                "a hat must be inside a profile",
-                b.header_span,
-            );
-            return None;
-        }
+        // A hat outside any profile is loaded by apparmor_parser as a profile of that
+        // name; it keeps its hat flag here.
         let _ = parent_is_hat;
         let Some(name_tok) = toks.get(i).filter(|t| t.is_value()) else {
             self.err(ctx, "syntax-error", "missing profile name", b.header_span);
             return None;
         };
+        if first.kind == TokenKind::Caret && first.span.end != name_tok.span.start {
+            self.err_help(
+                ctx,
+                "syntax-error",
+                "space between `^` and the hat name",
+                first.span.join(name_tok.span),
+                "write `^name`",
+            );
+            return None;
+        }
+        // apparmor_parser reads a name up to white space, so `name{` is not `name {`.
+        if name_tok.kind == TokenKind::Word
+            && self.text(
+                ctx.file,
+                Span::new(name_tok.span.end as usize, name_tok.span.end as usize + 1),
+            ) == "{"
+        {
+            let msg = format!("missing space between `{}` and `{{`", name_tok.text);
+            self.err_help(ctx, "syntax-error", msg, name_tok.span, "write `NAME {`");
+            return None;
+        }
         if !keyword && !is_hat {
             // A path-named profile: the name must look like a path or a namespace.
             let n = &name_tok.text;
-            if !(n.starts_with('/') || n.starts_with('@') || n.starts_with(':')) {
+            if !(n.starts_with('/') || n.starts_with(':')) {
                 let msg = format!("unexpected `{n}` before `{{`");
                 self.err_help(
                     ctx,
@@ -631,6 +667,7 @@ impl Resolver<'_> {
         }
         let mut attachment = None;
         let mut flags = Vec::new();
+        let mut seen_flags = false;
         let mut xattrs = Vec::new();
         while let Some(t) = toks.get(i) {
             if t.is_word("+") && toks.get(i + 1).is_some_and(|t| t.is_word("identities")) {
@@ -665,6 +702,16 @@ impl Resolver<'_> {
             }
             if t.is_word("flags") || t.is_word("xattrs") || t.kind == TokenKind::LParen {
                 let is_flags = t.text != "xattrs";
+                if is_flags && seen_flags {
+                    self.err(
+                        ctx,
+                        "syntax-error",
+                        "flags are given more than once",
+                        t.span,
+                    );
+                    return None;
+                }
+                seen_flags |= is_flags;
                 if !is_flags && (is_hat || !flags.is_empty()) {
                     let msg = if is_hat {
                         "hats cannot have xattrs"
@@ -679,6 +726,11 @@ impl Resolver<'_> {
                 }
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                     i += 1;
+                }
+                if !toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
+                    let msg = format!("`{}=` needs a parenthesised list", t.text);
+                    self.err_help(ctx, "syntax-error", msg, t.span, "write `flags=(complain)`");
+                    return None;
                 }
                 let mut vals: Vec<&Token> = Vec::new();
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
@@ -714,7 +766,7 @@ impl Resolver<'_> {
                 }
                 continue;
             }
-            if t.is_value() && attachment.is_none() && !is_hat {
+            if t.is_value() && attachment.is_none() && flags.is_empty() && xattrs.is_empty() {
                 if !(t.text.starts_with('/') || t.text.starts_with('@')) {
                     let msg = format!("attachment `{}` must be an absolute path", t.text);
                     self.err(ctx, "invalid-attachment", msg, t.span);
@@ -757,7 +809,7 @@ impl Resolver<'_> {
     fn flags(&mut self, vals: &[&Token], ctx: &Ctx, out: &mut Vec<String>) {
         let mut i = 0;
         while let Some(t) = vals.get(i) {
-            let name = t.text.to_ascii_lowercase();
+            let name = t.text.clone();
             i += 1;
             if vals.get(i).is_some_and(|t| t.kind == TokenKind::Eq) {
                 let v = vals.get(i + 1).map(|t| t.text.clone()).unwrap_or_default();
@@ -892,7 +944,7 @@ impl Resolver<'_> {
             // `allow`/`deny`, `owner`/`other`.
             let rank = match t.text.as_str() {
                 "priority" => 0,
-                "audit" | "quiet" => 1,
+                "audit" => 1,
                 "allow" | "deny" => 2,
                 "owner" | "user" | "other" => 3,
                 _ => 4,
@@ -918,7 +970,6 @@ impl Resolver<'_> {
                     }
                     q.audit = true;
                 }
-                "quiet" => {}
                 "allow" | "deny" => {
                     if seen_effect {
                         let msg = format!("conflicting qualifier `{}`", t.text);
@@ -1036,7 +1087,17 @@ impl Resolver<'_> {
             );
             return;
         };
-        let Some(q) = merge_quals(ctx.quals, quals) else {
+        // `owner` inherited from an `owner { ... }` block only concerns the file rules
+        // inside it; other classes ignore it (written on the rule itself it is an error).
+        let mut inherited = ctx.quals;
+        if quals.owner == Owner::Any
+            && !rest
+                .first()
+                .is_some_and(|t| t.kind != TokenKind::Word || rules::owner_applies(&t.text))
+        {
+            inherited.owner = Owner::Any;
+        }
+        let Some(q) = merge_quals(inherited, quals) else {
             self.err(
                 ctx,
                 "conflicting-qualifiers",
@@ -1187,14 +1248,44 @@ impl Resolver<'_> {
             .or_else(|| p.name.starts_with('/').then(|| p.name.clone()));
         let mut saved_auto = Vec::new();
         for n in ["exec_path", "attach_path"] {
+            // apparmor_parser 4.0 and later define these from the attachment; 3.0.8 does
+            // not know them and expands a global definition of the same name. Where the
+            // policy defines one, keep its value as 3.0 compiles it, since that is the
+            // binary this crate is checked against.
+            let user_defined = self.vars.map.contains_key(n);
+            if let (true, Some(a)) = (user_defined, &attach) {
+                let same = self
+                    .vars
+                    .map
+                    .get(n)
+                    .is_some_and(|v| v.values.len() == 1 && v.values.first() == Some(a));
+                let needle = format!("@{{{n}}}");
+                if let Some(r) = rules.iter().find(|r| !same && r.text.contains(&needle)) {
+                    let msg = format!(
+                        "`{needle}` keeps its global value here; apparmor_parser 4.0 and later \
+                         replace it with the attachment `{a}`"
+                    );
+                    let mut d = Diagnostic::warning(
+                        "version-dependent-variable",
+                        msg,
+                        r.location.file,
+                        r.location.span,
+                    )
+                    .with_help(
+                        "rename the variable so that every parser version reads the same rule",
+                    );
+                    d.included_from = r.included_from.clone();
+                    self.diags.push(d);
+                }
+            }
             let prev = match &attach {
-                Some(a) => self.vars.map.insert(
+                Some(a) if !user_defined => self.vars.map.insert(
                     n.to_owned(),
                     VarValue {
                         values: vec![a.clone()],
                     },
                 ),
-                None => self.vars.map.get(n).cloned(),
+                _ => self.vars.map.get(n).cloned(),
             };
             saved_auto.push((n, prev));
         }
@@ -1303,10 +1394,8 @@ fn merge_quals(outer: Qualifiers, inner: Qualifiers) -> Option<Qualifiers> {
     if inner.effect != Effect::Allow {
         q.effect = inner.effect;
     }
+    // A rule's own `owner`/`other` overrides its block's, as apparmor_parser does.
     if inner.owner != Owner::Any {
-        if outer.owner != Owner::Any && outer.owner != inner.owner {
-            return None;
-        }
         q.owner = inner.owner;
     }
     if inner.priority != 0 {
@@ -1528,7 +1617,7 @@ mod tests {
     fn variables_expand_to_alternations_and_nest() {
         let text = "@{A} = /x /y\n@{A} += /z\n@{B} = @{A}/sub\nprofile p {\n  @{B}/** r,\n  /one@{C} w,\n}\n@{C} = tail\n";
         let k = kinds(text, "p");
-        assert_eq!(path(&k[0]), "{/x,/y,/z}/sub/**");
+        assert_eq!(path(&k[0]), "{/x/sub,/y/sub,/z/sub}/**");
         // Variables may be defined after use: upstream expands after parsing.
         assert_eq!(path(&k[1]), "/onetail");
     }
@@ -1613,8 +1702,8 @@ mod tests {
             (b.kind, b.fallback, b.target.as_deref()),
             (ExecKind::Child, Some(ExecKind::Unconfined), Some("kid"))
         );
-        // Perms-first: scrubbing comes from safe (default) / unsafe, not the letter case.
-        assert!(exec(&k[2]).scrub);
+        // Perms-first: the letter case chooses scrubbing as in the path-first form.
+        assert!(!exec(&k[2]).scrub);
         assert!(!exec(&k[3]).scrub);
         match &k[4] {
             RuleKind::File(f) => assert_eq!(f.perms.letters(), "rx"),
@@ -1636,7 +1725,10 @@ mod tests {
         assert!(
             matches!(&k[0], RuleKind::Link(l) if l.subset && l.link == "/l" && l.target == "/t")
         );
-        assert!(matches!(&k[1], RuleKind::Link(l) if !l.subset && l.target == "/b"));
+        // Path-first, the arrow names an exec transition: `l` links to any target.
+        assert!(
+            matches!(&k[1], RuleKind::File(f) if f.perms == FilePerms::LINK && f.exec.is_none())
+        );
         assert!(
             matches!(&k[2], RuleKind::Capability { names } if names == &["net_admin", "sys_ptrace"])
         );
@@ -1691,7 +1783,7 @@ mod tests {
         assert!(!a.has_errors(), "{:#?}", a.diagnostics);
         let rules = &a.policy.find("p").unwrap().rules;
         let paths: Vec<&str> = rules.iter().map(|r| path(&r.kind)).collect();
-        assert_eq!(paths, vec!["/inner", "/from/dir/a", "{/home/*/,/root/}/x"]);
+        assert_eq!(paths, vec!["/inner", "/from/dir/a", "{/home/*,/root}/x"]);
         assert_eq!(rules[0].included_from.len(), 2);
         assert_eq!(
             a.sources.get(rules[0].location.file).unwrap().name,

@@ -4,7 +4,7 @@
 use super::{tables, Ctx, Resolver};
 use crate::model::{
     AccessRule, ChangeProfileRule, Cond, Effect, ExecKind, ExecMode, FilePerms, FileRule, LinkRule,
-    MountRule, Qualifiers, Rule, RuleKind,
+    MountRule, Owner, Qualifiers, Rule, RuleKind,
 };
 use crate::source::Span;
 use crate::syntax::{Token, TokenKind};
@@ -27,7 +27,7 @@ pub(super) fn interpret(
     } else {
         ""
     };
-    let owner_ok = matches!(kw, "link" | "file") || !KEYWORDS.contains(&kw);
+    let owner_ok = owner_applies(kw);
     if q.owner != crate::model::Owner::Any && !owner_ok {
         let msg = format!("`owner` and `other` apply only to file rules, not to `{kw}`");
         r.err_help(
@@ -124,6 +124,12 @@ const KEYWORDS: &[&str] = &[
     "file",
 ];
 
+/// Whether `owner`/`other` may qualify a rule starting with this word (file and link
+/// rules only).
+pub(super) fn owner_applies(kw: &str) -> bool {
+    matches!(kw, "link" | "file") || !KEYWORDS.contains(&kw)
+}
+
 fn bad(r: &mut Resolver, ctx: &Ctx, toks: &[Token], msg: &str) -> Option<RuleKind> {
     let span = span_of(toks);
     r.err(ctx, "syntax-error", msg, span);
@@ -141,7 +147,7 @@ fn capability(r: &mut Resolver, toks: &[Token], ctx: &Ctx) -> Option<RuleKind> {
     let mut names = Vec::new();
     let mut ok = true;
     for t in toks {
-        let n = t.text.to_ascii_lowercase();
+        let n = t.text.clone();
         if t.kind != TokenKind::Word || !tables::CAPABILITIES.contains(&n.as_str()) {
             let msg = format!("unknown capability `{}`", t.text);
             r.err_help(
@@ -222,7 +228,7 @@ impl Class {
 
     fn conds(self) -> &'static [&'static str] {
         match self {
-            Class::Unix => &["type", "protocol", "addr", "label", "attr", "opt", "peer"],
+            Class::Unix => &["type", "addr", "label", "attr", "opt", "peer"],
             Class::Signal => &["set", "peer"],
             Class::Ptrace => &["peer"],
             Class::Dbus => &[
@@ -285,7 +291,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
     while let Some(t) = toks.get(i) {
         // `key=value`, `key=(a b)`, `peer=(k=v ...)`.
         if t.kind == TokenKind::Word && toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Eq) {
-            let key = t.text.to_ascii_lowercase();
+            let key = t.text.clone();
             i += 2;
             if !class.conds().contains(&key.as_str()) {
                 let msg = format!("unknown condition `{key}` in a {cname} rule");
@@ -310,7 +316,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                         i += 1;
                         break;
                     }
-                    let mut pk = k.text.to_ascii_lowercase();
+                    let mut pk = k.text.clone();
                     if class == Class::Network && pk == "label:" {
                         // `peer=(label:=NAME)` sets the label on sent packets (AppArmor 5).
                         pk = "label".into();
@@ -349,7 +355,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             }
             let multi_ok = matches!(
                 (class, key.as_str()),
-                (Class::Signal, "set" | "peer") | (Class::Ptrace, "peer") | (Class::Dbus, "name")
+                (Class::Signal, "set") | (Class::Dbus, "name")
             );
             let list = toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen);
             let Some(values) = cond_values(toks, &mut i) else {
@@ -421,7 +427,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
                 if x.kind == TokenKind::RParen {
                     break;
                 }
-                let w = x.text.to_ascii_lowercase();
+                let w = x.text.clone();
                 if x.kind != TokenKind::Word || !class.access().contains(&w.as_str()) {
                     let msg = format!("unknown {cname} access `{}`", x.text);
                     r.err(ctx, "unknown-access", msg, x.span);
@@ -432,7 +438,7 @@ fn access_rule(r: &mut Resolver, toks: &[Token], ctx: &Ctx, class: Class) -> Opt
             }
             continue;
         }
-        let w = t.text.to_ascii_lowercase();
+        let w = t.text.clone();
         if t.kind == TokenKind::Word
             && class.access().contains(&w.as_str())
             && a.words.is_empty()
@@ -503,7 +509,7 @@ fn class_checks(r: &mut Resolver, ctx: &Ctx, class: Class, a: &AccessRule, toks:
                 return false;
             }
             if class == Class::Network {
-                let fam = a.words.first().map(|w| w.to_ascii_lowercase());
+                let fam = a.words.first().cloned();
                 let inet = match fam.as_deref() {
                     Some(f) if tables::NETWORK_FAMILIES.contains(&f) => f == "inet" || f == "inet6",
                     _ => true,
@@ -658,7 +664,7 @@ fn network(r: &mut Resolver, toks: &[Token], span: Span, ctx: &Ctx) -> Option<Ru
     let mut family = None;
     let mut ty = None;
     for (n, w) in a.words.iter().enumerate() {
-        let lw = w.to_ascii_lowercase();
+        let lw = w.clone();
         let tok_span = toks
             .iter()
             .find(|t| t.text == *w)
@@ -707,7 +713,7 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
             && (toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Eq)
                 || toks.get(i + 1).is_some_and(|n| n.is_word("in")))
         {
-            let key = t.text.to_ascii_lowercase();
+            let key = t.text.clone();
             let is_in = toks.get(i + 1).is_some_and(|n| n.is_word("in"));
             i += 2;
             let valid = match kind {
@@ -933,7 +939,7 @@ fn rlimit(r: &mut Resolver, toks: &[Token], span: Span, ctx: &Ctx) -> Option<Rul
         );
         return None;
     }
-    let n = name.text.to_ascii_lowercase();
+    let n = name.text.clone();
     if !tables::RLIMITS.contains(&n.as_str()) {
         let msg = format!("unknown rlimit `{}`", name.text);
         r.err(ctx, "unknown-rlimit", msg, name.span);
@@ -1132,11 +1138,29 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
     let Some((perms, mut exec)) = parse_mode(r, mode, q, ctx) else {
         return Vec::new();
     };
+    if let (Some(e), Some(_)) = (exec.as_mut(), &target) {
+        // apparmor_parser 3.0.8 stores any exec mode with `-> NAME` as a named transition
+        // and keeps only the fallback and unsafe bits of the letters: `ix -> NAME`
+        // compiles to the mask of `Pix -> NAME`, `ux -> NAME` to that of `px -> NAME`.
+        match e.kind {
+            ExecKind::Inherit => {
+                *e = ExecMode {
+                    kind: ExecKind::Profile,
+                    scrub: true,
+                    fallback: Some(ExecKind::Inherit),
+                    target: None,
+                };
+            }
+            ExecKind::Unconfined => e.kind = ExecKind::Profile,
+            ExecKind::Profile | ExecKind::Child => {}
+        }
+    }
     if let Some(e) = exec.as_mut() {
-        // In the perms-first form the case of the letter does not choose scrubbing;
-        // `safe` (the default) or `unsafe` in front of the rule does.
-        if perms_first || safety.is_some() {
-            e.scrub = safety.unwrap_or(true) && e.kind != ExecKind::Inherit;
+        // The letter case chooses scrubbing in both rule forms (apparmor_parser 3.0.8
+        // compiles `px /f,` and `/f px,` to the same mask); only an explicit `safe`
+        // or `unsafe` in front of the rule overrides it.
+        if let Some(safe) = safety {
+            e.scrub = safe && e.kind != ExecKind::Inherit;
         }
     } else if safety.is_some() {
         r.err(
@@ -1188,7 +1212,9 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
     }
     let mut out = Vec::new();
     match (exec, target) {
-        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
+        // Only the perms-first form names a link target; in the path-first form the
+        // arrow always names an exec transition.
+        (e, Some(t)) if perms_first && perms.contains(FilePerms::LINK) => {
             out.push(RuleKind::Link(LinkRule {
                 subset,
                 link: path_text.clone(),
@@ -1204,17 +1230,8 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             }
         }
         (Some(mut e), Some(t)) => {
-            if matches!(e.kind, ExecKind::Inherit | ExecKind::Unconfined) {
-                let msg = format!("`{}` does not take a target", mode.text);
-                r.err_help(
-                    ctx,
-                    "invalid-exec-target",
-                    msg,
-                    mode.span,
-                    "only `px` and `cx` modes transition to a named profile",
-                );
-                return Vec::new();
-            }
+            // A path-first `l` next to the transition links to any target, as a plain
+            // `l` does (apparmor_parser 3.0.8 compiles `/a lpx -> /b` that way).
             e.target = Some(t);
             out.push(RuleKind::File(FileRule {
                 path: Some(path_text),
@@ -1222,29 +1239,25 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
                 exec: Some(e),
             }));
         }
-        (e, Some(t)) if perms.contains(FilePerms::LINK) => {
-            out.push(RuleKind::Link(LinkRule {
-                subset: false,
-                link: path_text.clone(),
-                target: t,
+        (None, Some(t)) => {
+            // apparmor_parser accepts a transition without an exec mode and drops it, so
+            // `/a l -> /b` allows linking `/a` to any file: say so, as it rarely is meant.
+            let msg = format!("`-> {t}` names an exec transition and is ignored without `x`");
+            let help = if perms.contains(FilePerms::LINK) {
+                "`l` here allows links to any target; write `l PATH -> TARGET,` or `link PATH -> TARGET,` to restrict the target"
+            } else {
+                "remove the target, or add an exec mode such as `px`"
+            };
+            let mut d =
+                crate::diagnostics::Diagnostic::warning("ignored-exec-target", msg, ctx.file, span)
+                    .with_help(help);
+            d.included_from = ctx.included_from.clone();
+            r.diags.push(d);
+            out.push(RuleKind::File(FileRule {
+                path: Some(path_text),
+                perms,
+                exec: None,
             }));
-            let rest = perms.minus(FilePerms::LINK);
-            if !rest.is_empty() || e.is_some() {
-                out.push(RuleKind::File(FileRule {
-                    path: Some(path_text),
-                    perms: rest,
-                    exec: e,
-                }));
-            }
-        }
-        (_, Some(_)) => {
-            r.err_help(
-                ctx,
-                "invalid-exec-target",
-                "`->` needs an exec mode such as `px` or `cx`, or the link permission `l`",
-                mode.span,
-                "remove the target or use `px -> PROFILE`",
-            );
         }
         (e, None) => out.push(RuleKind::File(FileRule {
             path: Some(path_text),
@@ -1488,7 +1501,7 @@ pub(super) fn string_fields<'a>(k: &'a mut RuleKind, out: &mut Vec<&'a mut Strin
 /// Checks across a profile's rules: the same path with different exec modes, globs with
 /// braces nested too deeply.
 pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
-    let mut seen: std::collections::HashMap<&str, &Rule> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<&str, Vec<&Rule>> = std::collections::HashMap::new();
     let mut onexec: Vec<(&ChangeProfileRule, &Rule)> = Vec::new();
     for rule in rules {
         if let RuleKind::ChangeProfile(c) = &rule.kind {
@@ -1517,36 +1530,45 @@ pub(super) fn check_profile(r: &mut Resolver, rules: &[Rule]) {
             let (Some(p), Some(e)) = (&f.path, &f.exec) else {
                 continue;
             };
-            if let Some(prev) = seen.get(p.as_str()) {
-                if let RuleKind::File(pf) = &prev.kind {
-                    if let Some(pe) = &pf.exec {
-                        let same_owner = prev.qualifiers.owner == rule.qualifiers.owner;
-                        if same_owner
-                            && (pe.kind != e.kind
-                                || pe.scrub != e.scrub
-                                || pe.fallback != e.fallback
-                                || pe.target != e.target)
-                        {
-                            let msg = format!(
-                                "conflicting exec modes for `{p}`: `{}` and `{}`",
-                                pe.letters(),
-                                e.letters()
-                            );
-                            let mut d = crate::diagnostics::Diagnostic::error(
-                                "conflicting-exec-modes",
-                                msg,
-                                rule.location.file,
-                                rule.location.span,
-                            )
-                            .with_help("give each path a single exec mode");
-                            d.included_from = rule.included_from.clone();
-                            r.diags.push(d);
-                        }
+            // An `owner` rule and an `other` rule never apply to the same access; a rule
+            // with neither overlaps both.
+            let own = rule.qualifiers.owner;
+            let conflict = seen
+                .get(p.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|prev| {
+                    own == Owner::Any
+                        || prev.qualifiers.owner == Owner::Any
+                        || prev.qualifiers.owner == own
+                })
+                .find_map(|prev| match &prev.kind {
+                    RuleKind::File(FileRule { exec: Some(pe), .. })
+                        if pe.kind != e.kind
+                            || pe.scrub != e.scrub
+                            || pe.fallback != e.fallback
+                            || pe.target != e.target =>
+                    {
+                        Some(pe.letters())
                     }
-                }
-            } else {
-                seen.insert(p.as_str(), rule);
+                    _ => None,
+                });
+            if let Some(prev_letters) = conflict {
+                let msg = format!(
+                    "conflicting exec modes for `{p}`: `{prev_letters}` and `{}`",
+                    e.letters()
+                );
+                let mut d = crate::diagnostics::Diagnostic::error(
+                    "conflicting-exec-modes",
+                    msg,
+                    rule.location.file,
+                    rule.location.span,
+                )
+                .with_help("give each path a single exec mode");
+                d.included_from = rule.included_from.clone();
+                r.diags.push(d);
             }
+            seen.entry(p.as_str()).or_default().push(rule);
         }
     }
 }

@@ -65,7 +65,6 @@ pub const NETWORK_FAMILIES: &[&str] = &[
     "security",
     "key",
     "netlink",
-    "route",
     "packet",
     "ash",
     "econet",

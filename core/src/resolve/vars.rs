@@ -124,6 +124,20 @@ impl Vars {
             if vals.is_empty() {
                 vals.push(String::new());
             }
+            if rest.get(end..).is_some_and(|r| r.starts_with('/')) {
+                for v in vals.iter_mut() {
+                    if v.len() > 1 && v.ends_with('/') {
+                        v.pop();
+                    }
+                }
+            }
+            if prefix.ends_with('/') {
+                for v in vals.iter_mut() {
+                    if v.len() > 1 && v.starts_with('/') {
+                        v.remove(0);
+                    }
+                }
+            }
             if out.len() * vals.len() > MAX_ALTERNATIVES {
                 return Err(ExpandError::TooLarge(name));
             }
@@ -160,14 +174,36 @@ impl Vars {
             out.push_str(rest.get(..start).unwrap_or(""));
             let value = self.lookup(&name, depth, stack)?;
             stack.push(name.clone());
+            // Like apparmor_parser, a variable's values are expanded into the full list
+            // of alternatives first (`@{B}=@{A}/z` with `@{A}=/x /y` is `/x/z /y/z`), and
+            // only the reference in the rule becomes one `{...}` alternation.
             let mut vals: Vec<String> = Vec::new();
             for v in &value.values {
-                let e = self.expand_glob(v, depth + 1, stack)?;
-                if !vals.contains(&e) {
-                    vals.push(e);
+                for e in self.expand_list(v, depth + 1, stack)? {
+                    if !vals.contains(&e) {
+                        vals.push(e);
+                    }
                 }
             }
             stack.pop();
+            // `@{etc_ro}/x` with `@{etc_ro}=/etc/ /usr/etc/` is `{/etc,/usr/etc}/x`: a
+            // value's trailing slash merges with the slash that follows the reference.
+            let rest_after = rest.get(end..).unwrap_or("");
+            if rest_after.starts_with('/') {
+                for v in vals.iter_mut() {
+                    if v.len() > 1 && v.ends_with('/') {
+                        v.pop();
+                    }
+                }
+            }
+            // Likewise a leading slash merges with a slash before the reference.
+            if out.ends_with('/') {
+                for v in vals.iter_mut() {
+                    if v.len() > 1 && v.starts_with('/') {
+                        v.remove(0);
+                    }
+                }
+            }
             match vals.len() {
                 0 => {}
                 1 => out.push_str(vals.first().map(String::as_str).unwrap_or("")),

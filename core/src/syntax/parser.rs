@@ -81,6 +81,20 @@ impl Parser<'_> {
             }
             if b == b'#' && !self.lx.at_hash_include() {
                 let span = self.lx.skip_line();
+                if self.lx.peek().is_none() {
+                    // apparmor_parser's lexer only knows comments ended by a line break.
+                    self.error(
+                        "comment-at-end",
+                        "a comment on the last line needs a line break after it",
+                        span,
+                    )
+                    .help = Some("end the file with a newline".into());
+                }
+                if span_text_is_glued_include(self.lx.slice(span.start as usize, span.end as usize))
+                {
+                    self.error("syntax-error", "missing space after `#include`", span)
+                        .help = Some("write `#include <name>` or `include <name>`".into());
+                }
                 items.push(Item::Comment(span));
                 continue;
             }
@@ -588,4 +602,12 @@ impl Parser<'_> {
             span: Span::new(start, self.lx.pos),
         })
     }
+}
+
+/// Whether a comment is really a `#include` written without its space (`#include<x>`),
+/// which apparmor_parser rejects.
+fn span_text_is_glued_include(comment: &str) -> bool {
+    comment
+        .strip_prefix("#include")
+        .is_some_and(|rest| rest.starts_with('<') || rest.starts_with('"'))
 }

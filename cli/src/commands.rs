@@ -68,10 +68,24 @@ pub fn analyze_file(inc: &IncludeArgs, path: &Path) -> Result<Analyzed, CliError
     Ok(engine::analyze(&display_name(path), &text, &provider))
 }
 
-/// Prints every diagnostic; returns the number of errors.
+/// The most diagnostics shown for one file: a file that is not a profile at all (a
+/// licence, a template) gives hundreds, and the first ones say what is wrong.
+const MAX_SHOWN_DIAGNOSTICS: usize = 50;
+
+/// Prints the diagnostics (at most [`MAX_SHOWN_DIAGNOSTICS`], then how many more there
+/// are); returns the number of errors.
 pub fn report_diagnostics(style: Style, a: &Analyzed) -> usize {
-    for d in &a.diagnostics {
+    for d in a.diagnostics.iter().take(MAX_SHOWN_DIAGNOSTICS) {
         print_diagnostic(style, &a.sources, d);
+    }
+    let rest = a.diagnostics.get(MAX_SHOWN_DIAGNOSTICS..).unwrap_or(&[]);
+    if !rest.is_empty() {
+        let errors = rest.iter().filter(|d| d.is_error()).count();
+        errln!(
+            "{}: {} more diagnostic(s) not shown ({errors} error(s)); `armorlab check --format json` lists them all\n",
+            style.blue("note"),
+            rest.len()
+        );
     }
     a.diagnostics.iter().filter(|d| d.is_error()).count()
 }

@@ -1256,3 +1256,24 @@ fn a_diagnostic_on_a_huge_line_stays_readable() {
     );
     assert!(o.stderr.contains("rwzz"), "{}", o.stderr);
 }
+
+#[test]
+fn a_file_with_hundreds_of_errors_shows_the_first_fifty_and_counts_the_rest() {
+    let d = tmp();
+    let body: String = (0..120).map(|i| format!("  /x{i} rwzz,\n")).collect();
+    let f = write(d.path(), "many", &format!("profile many {{\n{body}}}\n"));
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(o.stderr.matches("error[invalid-mode]").count(), 50);
+    assert!(
+        o.stderr
+            .contains("70 more diagnostic(s) not shown (70 error(s))"),
+        "{}",
+        o.stderr
+    );
+    // The summary and JSON still count every one.
+    assert!(o.stderr.contains("120 error(s)"), "{}", o.stderr);
+    let o = run_in(d.path(), &["check", "--format", "json", s(&f)], &[]);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 120);
+}

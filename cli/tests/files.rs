@@ -1277,3 +1277,22 @@ fn a_file_with_hundreds_of_errors_shows_the_first_fifty_and_counts_the_rest() {
     let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
     assert_eq!(v["diagnostics"].as_array().unwrap().len(), 120);
 }
+
+#[test]
+fn a_byte_order_mark_is_named_instead_of_an_invisible_syntax_error() {
+    let d = tmp();
+    let f = write(d.path(), "bom", "\u{feff}profile bom {\n  /x r,\n}\n");
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let first = o.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("error[byte-order-mark]"),
+        "the BOM must be the first thing said: {}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("without a byte order mark"),
+        "{}",
+        o.stderr
+    );
+}

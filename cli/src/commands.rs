@@ -361,6 +361,11 @@ pub fn test(
                 .read_to_string(&mut s)
                 .map_err(|e| CliError::fatal(format!("cannot read queries from stdin: {e}")))?;
             s
+        } else if qf.is_dir() {
+            return Err(CliError::fatal_help(
+                format!("cannot read `{}`: it is a directory", qf.display()),
+                "give a file with one query per line, e.g. `expect deny w /proc/sysrq-trigger`",
+            ));
         } else {
             read_input(qf)?
         };
@@ -397,6 +402,14 @@ pub fn test(
         }
     }
     if items.is_empty() && bad_queries == 0 {
+        if let Some(qf) = queries_file {
+            // An empty test file in CI is a mistake (a wrong path, a truncated file), not a
+            // suite that passes.
+            return Err(CliError::fatal_help(
+                format!("`{}` holds no queries", display_name(qf)),
+                "write one query per line, e.g. `expect deny w /proc/sysrq-trigger`; lines starting with `#` are comments",
+            ));
+        }
         return Err(CliError::fatal_help(
             "no queries given",
             "pass queries as arguments, e.g. `'w /proc/sysrq-trigger'`, or `--queries FILE`",

@@ -1296,3 +1296,22 @@ fn a_byte_order_mark_is_named_instead_of_an_invisible_syntax_error() {
         o.stderr
     );
 }
+
+#[test]
+fn a_queries_file_that_is_empty_or_a_directory_gets_its_own_message() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /x r,\n}\n");
+    let q = write(d.path(), "q", "# only comments\n\n");
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(&q)], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("`{}` holds no queries", s(&q))),
+        "{}",
+        o.stderr
+    );
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(d.path())], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
+    assert!(o.stderr.contains("one query per line"), "{}", o.stderr);
+    assert!(!o.stderr.contains("profile file itself"), "{}", o.stderr);
+}

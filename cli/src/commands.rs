@@ -301,6 +301,23 @@ fn expectation_problem_at(line: &str) -> (usize, usize) {
     }
 }
 
+/// A query line without its trailing comment: a `#` after whitespace and outside double
+/// quotes starts a comment, as in profiles, so a test file can say why each line is there.
+/// A `#` inside a path (`/tmp/a#b`) stays.
+fn strip_trailing_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted && prev_space => return line.get(..i).unwrap_or(line).trim_end(),
+            _ => {}
+        }
+        prev_space = c.is_whitespace();
+    }
+    line
+}
+
 /// Splits an `expect allow|deny` prefix off a query.
 fn split_expectation(line: &str) -> Result<(Option<String>, String), String> {
     let t = line.trim();
@@ -370,7 +387,8 @@ pub fn test(
             read_input(qf)?
         };
         let qname = display_name(qf);
-        for (i, line) in text.lines().enumerate() {
+        for (i, full_line) in text.lines().enumerate() {
+            let line = strip_trailing_comment(full_line);
             let t = line.trim();
             if t.is_empty() || t.starts_with('#') {
                 continue;

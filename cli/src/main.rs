@@ -121,7 +121,7 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
   rlimit RESOURCE VALUE      rlimit nofile 1024
 A query may start with `expect allow` or `expect deny`; any mismatch makes the command
 exit 1, so a file of expectations is a profile test suite for CI. In a --queries file,
-blank lines and lines starting with `#` are skipped.
+blank lines are skipped and `#` after whitespace starts a comment.
 
 Examples:
   armorlab test docker-default 'w /proc/sysrq-trigger'

@@ -1315,3 +1315,25 @@ fn a_queries_file_that_is_empty_or_a_directory_gets_its_own_message() {
     assert!(o.stderr.contains("one query per line"), "{}", o.stderr);
     assert!(!o.stderr.contains("profile file itself"), "{}", o.stderr);
 }
+
+#[test]
+fn a_queries_file_may_comment_each_line() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  /x r,\n  \"/tmp/a #b\" r,\n  /tmp/c#d r,\n}\n",
+    );
+    let q = write(
+        d.path(),
+        "q",
+        "expect allow r /x   # reading is fine\nexpect deny w /x\t# never write\nexpect allow r \"/tmp/a #b\"\nexpect allow r /tmp/c#d # a `#` inside a path stays\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(&q)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout.contains("4 expectation(s): 4 passed, 0 failed"),
+        "{}",
+        o.stdout
+    );
+}

@@ -743,6 +743,19 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Where rewriting `path` in place must write: through a symbolic link to the file it
+/// names, as editors do, so that a profile linked into `/etc/apparmor.d` from a repository
+/// stays a link and the repository's file gets the change.
+fn write_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        if let Ok(real) = std::fs::canonicalize(path) {
+            return real;
+        }
+    }
+    path.to_path_buf()
+}
+
 /// `armorlab fmt`.
 pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, CliError> {
     let style = Style::stderr(color);
@@ -810,7 +823,7 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
             errln!("{}: `{name}` is not formatted", style.yellow("warning"));
             errprint!("{}", format_diff(style, &name, &text, &formatted));
             code = code.max(EXIT_PROBLEMS);
-        } else if let Err(e) = write_atomic(path, formatted.as_bytes()) {
+        } else if let Err(e) = write_atomic(&write_target(path), formatted.as_bytes()) {
             crate::report::print_error(style, &format!("cannot write `{name}`: {e}"), None);
             code = EXIT_ERROR;
         } else {

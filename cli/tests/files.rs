@@ -1337,3 +1337,24 @@ fn a_queries_file_may_comment_each_line() {
         o.stdout
     );
 }
+
+#[test]
+fn fmt_writes_through_a_symbolic_link_and_keeps_it() {
+    let d = tmp();
+    let real = write(d.path(), "repo/p", "profile p {\n  /x    r,\n}\n");
+    let link = d.path().join("p-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = run_in(d.path(), &["fmt", s(&link)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link must stay a link"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        "profile p {\n  /x r,\n}\n"
+    );
+}

@@ -492,6 +492,7 @@ pub fn test(
                     // every file.
                     let mut obj = serde_json::json!({
                         "query": item.text,
+                        "input": item.text,
                         "error": e.message,
                     });
                     if let (Some(map), Some((f, l))) = (obj.as_object_mut(), &item.origin) {
@@ -519,6 +520,10 @@ pub fn test(
                 if let Some(map) = obj.as_object_mut() {
                     map.entry("query")
                         .or_insert_with(|| serde_json::Value::String(item.text.clone()));
+                    // `query` is the canonical form (`capability sys_admin` for
+                    // `capability CAP_SYS_ADMIN`); `input` is what the user wrote, so
+                    // results can be matched back to the queries that produced them.
+                    map.insert("input".into(), item.text.clone().into());
                     if let Some(e) = &item.expect {
                         map.insert("expect".into(), e.clone().into());
                         map.insert("pass".into(), pass.unwrap_or(false).into());

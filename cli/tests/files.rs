@@ -1160,6 +1160,7 @@ fn json_output_has_a_line_for_a_query_that_cannot_be_decided() {
     assert_eq!(lines.len(), 3, "{}", o.stdout);
     assert_eq!(lines[0]["verdict"], "allow");
     assert_eq!(lines[1]["query"], "frob /x");
+    assert_eq!(lines[1]["input"], "frob /x");
     assert!(
         lines[1]["error"].as_str().unwrap().contains("frob"),
         "{}",
@@ -1357,4 +1358,26 @@ fn fmt_writes_through_a_symbolic_link_and_keeps_it() {
         std::fs::read_to_string(&real).unwrap(),
         "profile p {\n  /x r,\n}\n"
     );
+}
+
+#[test]
+fn json_results_carry_the_query_as_written_next_to_the_canonical_one() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  capability sys_admin,\n}\n");
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            s(&f),
+            "--format",
+            "json",
+            "capability CAP_SYS_ADMIN",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["query"], "capability sys_admin", "{}", o.stdout);
+    assert_eq!(v["input"], "capability CAP_SYS_ADMIN", "{}", o.stdout);
+    assert_eq!(v["verdict"], "allow", "{}", o.stdout);
 }

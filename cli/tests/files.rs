@@ -1381,3 +1381,49 @@ fn json_results_carry_the_query_as_written_next_to_the_canonical_one() {
     assert_eq!(v["input"], "capability CAP_SYS_ADMIN", "{}", o.stdout);
     assert_eq!(v["verdict"], "allow", "{}", o.stdout);
 }
+
+#[test]
+fn a_query_path_the_kernel_never_sees_is_refused_not_decided() {
+    // The kernel mediates resolved paths: `/etc//passwd` reaches it as `/etc/passwd`.
+    // Deciding on the literal text gave `deny` under `/etc/passwd r,`, a wrong verdict.
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /etc/passwd r,\n}\n");
+    for (q, col, fixed) in [
+        ("r /etc//passwd", 3, "/etc/passwd"),
+        ("r /etc/./passwd", 3, "/etc/passwd"),
+        ("r /tmp/../etc/passwd", 3, "/etc/passwd"),
+        ("l /tmp/x -> /etc//passwd", 13, "/etc/passwd"),
+    ] {
+        let o = run_in(d.path(), &["test", s(&f), q], &[]);
+        assert_eq!(o.code, 2, "{q}: {}", o.all());
+        assert!(
+            o.stdout.is_empty(),
+            "{q}: no verdict may be printed: {}",
+            o.stdout
+        );
+        assert!(
+            o.stderr.contains(&format!("<query>:1:{col}")),
+            "{q}: {}",
+            o.stderr
+        );
+        assert!(
+            o.stderr.contains(&format!("e.g. `{fixed}`")),
+            "{q}: {}",
+            o.stderr
+        );
+    }
+    // Canonical paths, a directory's trailing slash, and hats after `->` are fine.
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            s(&f),
+            "r /etc/passwd",
+            "r /etc/",
+            "change_profile -> /usr/bin/man//filter",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(o.stdout.starts_with("allow r /etc/passwd"), "{}", o.stdout);
+}

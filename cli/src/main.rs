@@ -119,10 +119,10 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
   io_uring ACCESS            io_uring sqpoll
   mqueue ACCESS NAME         mqueue open /myqueue
   rlimit RESOURCE VALUE      rlimit nofile 1024
-Paths are absolute and resolved, as the kernel sees them (no `//`, `.` or `..`).
 A query may start with `expect allow` or `expect deny`; any mismatch makes the command
 exit 1, so a file of expectations is a profile test suite for CI. In a --queries file,
-blank lines are skipped and `#` after whitespace starts a comment.
+blank lines are skipped and `#` after whitespace starts a comment. Paths are absolute
+and resolved, as the kernel sees them (no `//`, `.` or `..`).
 
 Examples:
   armorlab test docker-default 'w /proc/sysrq-trigger'

@@ -64,7 +64,7 @@ pub fn display_name(path: &Path) -> String {
 /// Reads and analyzes a profile file.
 pub fn analyze_file(inc: &IncludeArgs, path: &Path) -> Result<Analyzed, CliError> {
     let text = read_input(path)?;
-    let provider = FsProvider::new(&inc.include);
+    let provider = FsProvider::new(&inc.search_dirs());
     Ok(engine::analyze(&display_name(path), &text, &provider))
 }
 
@@ -1029,7 +1029,7 @@ pub fn export(
 ) -> Result<u8, CliError> {
     let style = Style::stderr(color);
     let text = read_input(file)?;
-    let provider = FsProvider::new(&inc.include);
+    let provider = FsProvider::new(&inc.search_dirs());
     let mut a = engine::analyze(&display_name(file), &text, &provider);
     engine::add_compile_diagnostics(&mut a);
     if report_diagnostics(style, &a) > 0 {

@@ -42,12 +42,36 @@ pub struct Cli {
     command: Command,
 }
 
-/// Include search directories, like `apparmor_parser -I`.
+/// Include search directories, like `apparmor_parser -I` and `-b`.
 #[derive(Debug, Clone, Args)]
 pub struct IncludeArgs {
-    /// Search DIR for `#include <...>` files (repeatable, in order; default /etc/apparmor.d).
+    /// Search DIR for `#include <...>` files before the base directory (repeatable, in
+    /// order).
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
+    /// The base directory, searched after every -I DIR, as apparmor_parser does.
+    #[arg(
+        short = 'b',
+        long = "base",
+        value_name = "DIR",
+        default_value = DEFAULT_BASE
+    )]
+    pub base: PathBuf,
+}
+
+/// apparmor_parser's default base directory.
+pub const DEFAULT_BASE: &str = "/etc/apparmor.d";
+
+impl IncludeArgs {
+    /// The include search path in order: each `-I` directory, then the base directory
+    /// (apparmor_parser always searches its base, whatever `-I` adds).
+    pub fn search_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = self.include.clone();
+        if !dirs.contains(&self.base) {
+            dirs.push(self.base.clone());
+        }
+        dirs
+    }
 }
 
 /// Output format.

@@ -218,6 +218,9 @@ fn run_parser(
     for d in &inc.include {
         cmd.arg("-I").arg(d);
     }
+    if inc.base != Path::new(crate::DEFAULT_BASE) {
+        cmd.arg("-b").arg(&inc.base);
+    }
     cmd.arg(file);
     match cmd.output() {
         Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stderr).into_owned()),
@@ -354,7 +357,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     let mut a = engine::analyze(
         &display_name(&o.file),
         &text,
-        &crate::fsprovider::FsProvider::new(&o.inc.include),
+        &crate::fsprovider::FsProvider::new(&o.inc.search_dirs()),
     );
     engine::add_compile_diagnostics(&mut a);
     if report_diagnostics(style, &a) > 0 {

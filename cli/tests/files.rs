@@ -1427,3 +1427,46 @@ fn a_query_path_the_kernel_never_sees_is_refused_not_decided() {
     assert_eq!(o.code, 0, "{}", o.all());
     assert!(o.stdout.starts_with("allow r /etc/passwd"), "{}", o.stdout);
 }
+
+#[test]
+fn the_base_directory_is_searched_after_every_include_dir_like_apparmor_parser() {
+    // `apparmor_parser -I DIR` adds DIR before its base directory; it does not replace it.
+    // With `-I ./local-includes`, `#include <tunables/global>` must still be found.
+    let d = tmp();
+    let extra = d.path().join("extra");
+    let base = d.path().join("base");
+    write(&extra, "local/site", "  /site r,\n");
+    write(&base, "abstractions/common", "  /common r,\n");
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  #include <abstractions/common>\n  #include <local/site>\n}\n",
+    );
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            "-I",
+            s(&extra),
+            "-b",
+            s(&base),
+            s(&f),
+            "r /common",
+            "r /site",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout.matches("allow r /").count(), 2, "{}", o.stdout);
+    // Another base directory replaces the default one.
+    let empty = d.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = run_in(
+        d.path(),
+        &["check", "-I", s(&extra), "-b", s(&empty), s(&f)],
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("abstractions/common"), "{}", o.stderr);
+    assert!(!o.stderr.contains("local/site"), "{}", o.stderr);
+}

@@ -473,6 +473,32 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     // apparmor_parser resolves a relative quoted include against its working directory:
     // it works now, but the boot-time load (another directory) will not find it.
     for inc in armorlab_core::export::includes(&text) {
+        // The boot-time load searches only the default base directory; an include found
+        // only through `-I` (or another `-b`) loads now and is missing, or silently
+        // skipped with `if exists`, at the next boot.
+        if inc.style == armorlab_core::source::IncludeStyle::Angle
+            && !inc.name.starts_with('/')
+            && !Path::new(crate::DEFAULT_BASE).join(&inc.name).exists()
+        {
+            if let Some(found_in) = o
+                .inc
+                .search_dirs()
+                .into_iter()
+                .find(|d| d.join(&inc.name).exists())
+            {
+                crate::report::print_warning(
+                    style,
+                    &format!(
+                        "{}:{}: `include <{}>` is found in `{}` but not in {}; it loads now but not at boot (install it there)",
+                        o.file.display(),
+                        inc.line,
+                        inc.name,
+                        found_in.display(),
+                        crate::DEFAULT_BASE
+                    ),
+                );
+            }
+        }
         if inc.style == armorlab_core::source::IncludeStyle::Quoted && !inc.name.starts_with('/') {
             crate::report::print_warning(
                 style,

@@ -490,3 +490,26 @@ fn a_rejection_inside_an_include_points_into_the_include() {
         o.stderr
     );
 }
+
+#[test]
+fn an_include_found_only_through_dash_i_is_warned_about() {
+    // At boot apparmor_parser searches only /etc/apparmor.d, so an include that only a
+    // `-I` directory provides loads now and is missing after a reboot.
+    let h = Host::new();
+    let inc = h.root.join("inc");
+    write(&inc, "armorlab-test-only/extra", "  /opt/extra/** r,\n");
+    let f = h.src(
+        "docker-default",
+        "profile docker-default {\n  #include <armorlab-test-only/extra>\n}\n",
+    );
+    let o = h.run(&["load", "-I", s(&inc), s(&f)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!(
+            ":2: `include <armorlab-test-only/extra>` is found in `{}` but not in /etc/apparmor.d",
+            s(&inc)
+        )),
+        "{}",
+        o.stderr
+    );
+}

@@ -277,6 +277,9 @@ struct QueryItem {
     origin: Option<(String, usize)>,
     /// The whole line (or argument) the query came from, for snippets.
     line: String,
+    /// Why the line's `expect` prefix is malformed, already reported on stderr; the item
+    /// only keeps its place in the JSON output.
+    malformed: Option<String>,
 }
 
 /// Where in a query line an `expect` problem is: the word after `expect` when there is
@@ -449,6 +452,7 @@ pub fn test(
                 expect,
                 origin: None,
                 line: a.clone(),
+                malformed: None,
             }),
             Err(msg) => return Err(CliError::fatal(format!("in query `{a}`: {msg}"))),
         }
@@ -481,9 +485,17 @@ pub fn test(
                     expect,
                     origin: Some((qname.clone(), i + 1)),
                     line: line.to_owned(),
+                    malformed: None,
                 }),
                 Err(msg) => {
                     bad_queries += 1;
+                    items.push(QueryItem {
+                        text: t.to_owned(),
+                        expect: None,
+                        origin: Some((qname.clone(), i + 1)),
+                        line: line.to_owned(),
+                        malformed: Some(msg.clone()),
+                    });
                     let (col, width) = expectation_problem_at(line);
                     errprint!(
                         "{}: {msg}\n{}",
@@ -501,7 +513,7 @@ pub fn test(
             }
         }
     }
-    if items.is_empty() && bad_queries == 0 {
+    if items.iter().all(|i| i.malformed.is_some()) && bad_queries == 0 {
         if let Some(qf) = queries_file {
             // An empty test file in CI is a mistake (a wrong path, a truncated file), not a
             // suite that passes.
@@ -564,6 +576,12 @@ pub fn test(
             .as_ref()
             .map(|(f, l)| format!("{f}:{l}: "))
             .unwrap_or_default();
+        if let Some(msg) = &item.malformed {
+            if format == Format::Json {
+                writeln!(out, "{}", query_error_json(item, msg))?;
+            }
+            continue;
+        }
         let decision = match non_canonical_path(&item.text)
             .map_or_else(|| compiled.decide(&name, &item.text), Err)
         {
@@ -572,17 +590,7 @@ pub fn test(
                 bad_queries += 1;
                 report_query_problem(style, item, &e);
                 if format == Format::Json {
-                    // JSON consumers see every query, decided or not, like `check` shows
-                    // every file.
-                    let mut obj = serde_json::json!({
-                        "query": item.text,
-                        "input": item.text,
-                        "error": e.message,
-                    });
-                    if let (Some(map), Some((f, l))) = (obj.as_object_mut(), &item.origin) {
-                        map.insert("source".into(), serde_json::json!({ "file": f, "line": l }));
-                    }
-                    writeln!(out, "{obj}")?;
+                    writeln!(out, "{}", query_error_json(item, &e.message))?;
                 }
                 continue;
             }
@@ -645,6 +653,20 @@ pub fn test(
     } else {
         EXIT_OK
     })
+}
+
+/// The JSON line for a query that could not be decided: JSON consumers see every query,
+/// decided or not, as `check` shows every file.
+fn query_error_json(item: &QueryItem, message: &str) -> serde_json::Value {
+    let mut obj = serde_json::json!({
+        "query": item.text,
+        "input": item.text,
+        "error": message,
+    });
+    if let (Some(map), Some((f, l))) = (obj.as_object_mut(), &item.origin) {
+        map.insert("source".into(), serde_json::json!({ "file": f, "line": l }));
+    }
+    obj
 }
 
 /// Prints why a query could not be decided, pointing into the line it came from.

@@ -1470,3 +1470,30 @@ fn the_base_directory_is_searched_after_every_include_dir_like_apparmor_parser()
     assert!(o.stderr.contains("abstractions/common"), "{}", o.stderr);
     assert!(!o.stderr.contains("local/site"), "{}", o.stderr);
 }
+
+#[test]
+fn json_output_keeps_a_line_for_a_malformed_expectation_in_order() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /x r,\n}\n");
+    let q = write(d.path(), "q", "r /x\nexpect maybe r /x\nw /x\n");
+    let o = run_in(
+        d.path(),
+        &["test", s(&f), "--format", "json", "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    let lines: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", o.stdout);
+    assert_eq!(lines[0]["verdict"], "allow");
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("`maybe`"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(lines[1]["source"]["line"], 2);
+    assert_eq!(lines[2]["verdict"], "deny");
+}

@@ -1271,11 +1271,11 @@ pub fn import(
             body.push_str(line);
             body.push('\n');
         }
-        write_atomic(q, body.as_bytes())
+        write_atomic(&write_target(q), body.as_bytes())
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", q.display())))?;
     }
     match output {
-        Some(p) => write_atomic(p, profile_text.as_bytes())
+        Some(p) => write_atomic(&write_target(p), profile_text.as_bytes())
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", p.display())))?,
         None => std::io::stdout()
             .lock()

@@ -1497,3 +1497,27 @@ fn json_output_keeps_a_line_for_a_malformed_expectation_in_order() {
     assert_eq!(lines[1]["source"]["line"], 2);
     assert_eq!(lines[2]["verdict"], "deny");
 }
+
+#[test]
+fn import_output_writes_through_a_symbolic_link() {
+    use armorlab_core::share::{encode, ShareState};
+    let d = tmp();
+    let real = write(d.path(), "repo/p", "old\n");
+    let link = d.path().join("p-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let state = ShareState {
+        profile: "profile p {\n  /x r,\n}\n".to_owned(),
+        ..ShareState::default()
+    };
+    let url = format!("https://armorlab.example/#{}", encode(&state));
+    let o = run_in(d.path(), &["import", &url, "-o", s(&link)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        "profile p {\n  /x r,\n}\n"
+    );
+}

@@ -404,7 +404,14 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     // A file may only (re)define the profiles it is meant to: the ones named on the
     // command line, or the ones the file it replaces defined. A new file without
     // `--profile` may define one profile.
-    let previously = if dest.is_file() {
+    // A file edited in place is its own destination: what it defines now is the edit,
+    // not what was installed, so it vouches for nothing (a profile smuggled into it must
+    // be named with `--profile` like in a new file).
+    let edited_in_place = match (std::fs::canonicalize(&o.file), std::fs::canonicalize(&dest)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let previously = if dest.is_file() && !edited_in_place {
         names_defined_by(&dest)
     } else {
         Vec::new()

@@ -513,3 +513,29 @@ fn an_include_found_only_through_dash_i_is_warned_about() {
         o.stderr
     );
 }
+
+#[test]
+fn a_profile_smuggled_into_a_file_edited_in_place_is_refused() {
+    // docker-default is usually loaded by dockerd without a file in /etc/apparmor.d, so
+    // only the file's own history could vouch for it; a file edited in place has none.
+    let h = Host::new();
+    let installed = write(
+        &h.dir(),
+        "usr.sbin.smbd",
+        "profile smbd {\n  /x r,\n}\nprofile docker-default {\n  /** rwlk,\n}\n",
+    );
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr.contains("defines profiles not asked for"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(h.profiles(), "", "nothing may be loaded");
+    // Named explicitly, both load.
+    let o = h.run(
+        &["load", s(&installed), "-p", "smbd", "-p", "docker-default"],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+}

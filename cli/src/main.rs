@@ -252,8 +252,8 @@ Examples:
   2. refuse it when it defines profiles other than those named with --profile or
      defined by the file it replaces (not by itself when it is edited in place in
      DIR), or a profile another file in DIR defines (--force overrides)
-  3. write DIR/NAME (a file already in DIR keeps its name) atomically (temp file, fsync, rename); the replaced version is
-     kept as DIR/.NAME.armorlab-previous
+  3. write DIR/NAME (a file already in DIR keeps its name) atomically (temp file,
+     fsync, rename); the replaced version is kept as DIR/.NAME.armorlab-previous
   4. run `apparmor_parser -r` (with -C for --complain) and verify in
      /sys/kernel/security/apparmor/profiles that each profile is loaded in the mode
      asked for

@@ -539,7 +539,17 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "dry run: `{}` is valid", o.file.display())?;
         writeln!(out, "would install it as {}", dest.display())?;
-        if dest.is_file() {
+        if edited_in_place {
+            writeln!(
+                out,
+                "it is edited in place: on failure it would go back to {}",
+                if previous_path(&o.dir, &file_name).is_file() {
+                    previous_path(&o.dir, &file_name).display().to_string()
+                } else {
+                    "nothing (no earlier version is kept)".to_owned()
+                }
+            )?;
+        } else if dest.is_file() {
             writeln!(
                 out,
                 "would keep the current version as {}",
@@ -577,8 +587,13 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         .any(|(n, _)| loaded_before.get(n).map(String::as_str) == Some("complain"));
     let reload_args: &[&str] = if was_complain { &["-r", "-C"] } else { &["-r"] };
 
-    // Install: keep the previous version, then replace atomically.
-    let previous = if dest.is_file() {
+    // Install: keep the previous version, then replace atomically. A file edited in place
+    // already holds the new text: the version to go back to is the one kept by the last
+    // load (if any), which must not be overwritten by the edit.
+    let prev_path = previous_path(&o.dir, &file_name);
+    let previous = if edited_in_place {
+        std::fs::read(&prev_path).ok()
+    } else if dest.is_file() {
         Some(std::fs::read(&dest).map_err(|e| {
             CliError::fatal(format!(
                 "cannot read the installed `{}`: {e}",
@@ -588,8 +603,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     } else {
         None
     };
-    let prev_path = previous_path(&o.dir, &file_name);
-    if let Some(prev) = &previous {
+    if let Some(prev) = previous.as_ref().filter(|_| !edited_in_place) {
         write_atomic(&prev_path, prev).map_err(|e| {
             CliError::fatal(format!(
                 "cannot keep the previous version as `{}`: {e}",
@@ -616,6 +630,33 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     };
 
     // Roll back: the host must never be left without its profile.
+    if edited_in_place {
+        // The user's edit is moved aside rather than lost.
+        let rejected = o.dir.join(format!(".{file_name}.armorlab-rejected"));
+        match write_atomic(&rejected, text.as_bytes()) {
+            Ok(()) => errln!(
+                "{}: your edit is kept as {}",
+                style.blue("note"),
+                rejected.display()
+            ),
+            Err(e) => crate::report::print_error(
+                style,
+                &format!("cannot keep your edit as `{}`: {e}", rejected.display()),
+                None,
+            ),
+        }
+        if previous.is_none() {
+            crate::report::print_error(
+                style,
+                &format!(
+                    "no earlier version of `{}` is known, so it was left as edited: the kernel keeps the version it had, but the next boot will fail to load this file",
+                    dest.display()
+                ),
+                Some("fix the file and load it again"),
+            );
+            return Err(CliError::Problems(format!("loading failed: {reason}")));
+        }
+    }
     match &previous {
         Some(prev) => {
             let restored = write_atomic(&dest, prev)

@@ -539,3 +539,51 @@ fn a_profile_smuggled_into_a_file_edited_in_place_is_refused() {
     );
     assert_eq!(o.code, 0, "{}", o.all());
 }
+
+#[test]
+fn a_rejected_in_place_edit_goes_back_to_the_last_good_version_and_is_kept_aside() {
+    let h = Host::new();
+    // A first load from elsewhere, then a second one: `.previous` is the first version.
+    let f = h.src("docker-default", GOOD);
+    assert_eq!(h.run(&["load", s(&f)], &[]).code, 0);
+    let f2 = h.src("docker-default", GOOD2);
+    assert_eq!(h.run(&["load", s(&f2)], &[]).code, 0);
+    let installed = h.dir().join("docker-default");
+    let kept = h.dir().join(".docker-default.armorlab-previous");
+    assert_eq!(read(&kept), GOOD);
+    // Now the installed file is edited in place into something the parser rejects.
+    std::fs::write(&installed, REJECTED).unwrap();
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(
+        read(&kept),
+        GOOD,
+        "the last good version must not be overwritten"
+    );
+    assert_eq!(
+        read(&installed),
+        GOOD,
+        "the file goes back to the last good version"
+    );
+    assert_eq!(
+        read(&h.dir().join(".docker-default.armorlab-rejected")),
+        REJECTED,
+        "the edit is kept aside"
+    );
+    assert_eq!(h.profiles(), "docker-default (enforce)\n");
+}
+
+#[test]
+fn a_rejected_in_place_edit_without_history_is_left_and_said_so() {
+    let h = Host::new();
+    let installed = write(&h.dir(), "docker-default", REJECTED);
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(read(&installed), REJECTED, "nothing better is known");
+    assert!(
+        o.stderr
+            .contains("the next boot will fail to load this file"),
+        "{}",
+        o.stderr
+    );
+}

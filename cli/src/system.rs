@@ -622,6 +622,15 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         Ok(_) => verify_loaded(&o.host, &expected).err(),
     };
     let Some(reason) = failure else {
+        if edited_in_place {
+            // The edit loaded: it is now the version a later failed edit goes back to.
+            if let Err(e) = write_atomic(&prev_path, text.as_bytes()) {
+                crate::report::print_warning(
+                    style,
+                    &format!("cannot keep a copy as `{}`: {e}", prev_path.display()),
+                );
+            }
+        }
         let mut out = std::io::stdout().lock();
         for (n, m) in &expected {
             writeln!(out, "loaded `{n}` in {m} mode from {}", dest.display())?;

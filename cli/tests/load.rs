@@ -441,6 +441,11 @@ fn a_file_edited_in_place_in_the_profile_directory_is_reloaded_under_its_own_nam
         h.listing()
     );
     assert_eq!(h.profiles(), "smbd (enforce)\n");
+    // The edit loaded, so it is what a later failed edit goes back to.
+    assert_eq!(
+        read(&h.dir().join(".usr.sbin.smbd.armorlab-previous")),
+        "profile smbd {\n  /x r,\n}\n"
+    );
     // A copy from elsewhere is still installed under the profile's name and refused,
     // because the directory already defines the profile in another file.
     let copy = h.src("usr.sbin.smbd", "profile smbd {\n  /y r,\n}\n");

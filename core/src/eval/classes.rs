@@ -4,12 +4,12 @@
 //! Each class keeps the same allow/deny/audit/quiet/priority arithmetic as files (one bit:
 //! the access asked about); what differs is how a rule is matched against the query.
 
-use super::matcher::Matcher;
 use super::{
     rank, CProfile, CompiledPolicy, DecidingRule, Decision, Query, Verdict, EXPLICIT_MARKER,
 };
 use crate::diagnostics::Diagnostic;
 use crate::glob;
+use crate::glob::GlobSet;
 use crate::model::{AccessRule, Cond, Effect, Rule, RuleKind};
 
 /// One non-file rule, with its globs compiled into the profile's misc set.
@@ -83,7 +83,7 @@ pub(super) struct Builder {
 #[derive(Debug)]
 pub(super) struct ClassRules {
     rules: Vec<CRule>,
-    globs: Matcher,
+    globs: GlobSet,
 }
 
 impl Builder {
@@ -215,7 +215,7 @@ impl Builder {
 
     /// Compiles the collected globs.
     pub(super) fn finish(self, errors: &mut Vec<Diagnostic>) -> Option<ClassRules> {
-        match Matcher::new(&self.globs) {
+        match GlobSet::new(&self.globs) {
             Ok(globs) => Some(ClassRules {
                 rules: self.rules,
                 globs,

@@ -30,19 +30,17 @@
 
 mod classes;
 mod denial;
-mod matcher;
 mod query;
 
 pub use denial::parse_denial;
 pub use query::{parse_query, parse_query_line, Expectation, Query, QueryError, Verdict};
 
 use crate::diagnostics::Diagnostic;
-use crate::glob;
+use crate::glob::{self, GlobError, GlobSet};
 use crate::model::{
     Effect, ExecKind, ExecMode, FilePerms, Owner, Policy, Profile, ProfileMode, Rule, RuleKind,
 };
 use crate::source::{Location, SourceMap, Span};
-use matcher::Matcher;
 use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Repetition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -154,7 +152,7 @@ pub struct CompiledPolicy {
     abi_text: Option<String>,
     /// Attachments of the top-level profiles: (glob index in `attach`, profile name).
     attachments: Vec<String>,
-    attach: Matcher,
+    attach: GlobSet,
 }
 
 /// Where a rule is and what it is, for reports.
@@ -200,10 +198,10 @@ struct CProfile {
     mode: ProfileMode,
     rules: Vec<RuleInfo>,
     files: Vec<FileEntry>,
-    file_globs: Matcher,
+    file_globs: GlobSet,
     pairs: Vec<LinkPair>,
     /// One expression per pair: link glob, NUL, target glob.
-    pair_set: Matcher,
+    pair_set: GlobSet,
     /// Index of the pair target glob for each pair with a target (parallel to ids).
     others: classes::ClassRules,
     children: Vec<String>,
@@ -256,7 +254,7 @@ pub fn compile(policy: &Policy, sources: &SourceMap) -> Result<CompiledPolicy, V
             }
         }
     }
-    let attach = match Matcher::new(&attach_globs) {
+    let attach = match GlobSet::new(&attach_globs) {
         Ok(s) => s,
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -559,7 +557,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         check_overlapping_exec_conflicts(p, &files, &file_globs, &mut errors);
     }
 
-    let mut set = |globs: &[glob::Glob]| match Matcher::new(globs) {
+    let mut set = |globs: &[glob::Glob]| match GlobSet::new(globs) {
         Ok(s) => Some(s),
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -583,7 +581,11 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
             Hir::concat(vec![lg.to_hir(), Hir::literal(*b"\0"), target])
         })
         .collect();
-    let ps = match Matcher::from_hirs(&pair_hirs) {
+    // Keep the evaluator's own wording: the library's speaks of globs, but this set holds
+    // link pairs.
+    let ps = match GlobSet::from_hirs(&pair_hirs).map_err(|_| GlobError::Build {
+        detail: "the link pair automaton is too large".to_owned(),
+    }) {
         Ok(m) => Some(m),
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -768,7 +770,7 @@ fn check_overlapping_exec_conflicts(
             if !pa.starts_with(&pb) && !pb.starts_with(&pa) {
                 continue;
             }
-            let Some(witness) = matcher::common_match(ga, gb) else {
+            let Some(witness) = glob::common_match(ga, gb) else {
                 continue;
             };
             let (Some(ra), Some(rb)) = (p.rules.get(fa.rule), p.rules.get(fb.rule)) else {

@@ -8,9 +8,9 @@ fn rank_orders_deny_over_exact_over_allow() {
 }
 
 #[test]
-fn the_matcher_keeps_unfiltered_slashes() {
+fn the_glob_set_keeps_unfiltered_slashes() {
     let g = crate::glob::parse_unfiltered("a//b").unwrap();
-    let m = matcher::Matcher::new(&[g]).unwrap();
+    let m = crate::glob::GlobSet::new(&[g]).unwrap();
     assert!(m.is_match(0, "a//b"));
 }
 

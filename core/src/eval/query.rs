@@ -2,6 +2,7 @@
 //! and the web app), and the canonical text [`Query`]'s `Display` writes back.
 
 use crate::model::FilePerms;
+use crate::resolve::tables::CAPABILITIES;
 use crate::source::Span;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -1001,49 +1002,4 @@ pub(crate) const RLIMITS: &[&str] = &[
     "nice",
     "rtprio",
     "rttime",
-];
-
-/// Capability names the kernel knows, in number order.
-pub(crate) const CAPABILITIES: &[&str] = &[
-    "chown",
-    "dac_override",
-    "dac_read_search",
-    "fowner",
-    "fsetid",
-    "kill",
-    "setgid",
-    "setuid",
-    "setpcap",
-    "linux_immutable",
-    "net_bind_service",
-    "net_broadcast",
-    "net_admin",
-    "net_raw",
-    "ipc_lock",
-    "ipc_owner",
-    "sys_module",
-    "sys_rawio",
-    "sys_chroot",
-    "sys_ptrace",
-    "sys_pacct",
-    "sys_admin",
-    "sys_boot",
-    "sys_nice",
-    "sys_resource",
-    "sys_time",
-    "sys_tty_config",
-    "mknod",
-    "lease",
-    "audit_write",
-    "audit_control",
-    "setfcap",
-    "mac_override",
-    "mac_admin",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "audit_read",
-    "perfmon",
-    "bpf",
-    "checkpoint_restore",
 ];

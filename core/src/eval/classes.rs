@@ -10,7 +10,7 @@ use super::{
 use crate::diagnostics::Diagnostic;
 use crate::glob::{self, GlobSet};
 use crate::model::{AccessRule, Cond, Effect, Rule, RuleKind};
-use crate::resolve::tables::NETWORK_FAMILIES;
+use crate::resolve::tables::{NETWORK_FAMILIES, NETWORK_TYPES};
 
 /// One non-file rule, with its globs compiled into the profile's misc set.
 #[derive(Debug)]
@@ -302,8 +302,6 @@ fn access_ok(rule_access: &[String], class: &str, want: &str) -> bool {
     rule_access.is_empty() || access_words(rule_access, class).iter().any(|a| a == want)
 }
 
-const TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
-
 /// The socket type a protocol keyword implies (the parser turns `tcp` into a stream rule).
 fn proto_type(proto: &str) -> Option<&'static str> {
     match proto {
@@ -331,7 +329,7 @@ fn net_rule(a: &Access) -> NetRule<'_> {
         let w = if w == "local" { "unix" } else { w };
         if NETWORK_FAMILIES.contains(&w) {
             r.domain = Some(w);
-        } else if TYPES.contains(&w) {
+        } else if NETWORK_TYPES.contains(&w) {
             r.sock_type = Some(w);
         } else {
             r.protocol = Some(w);

@@ -896,17 +896,15 @@ impl fmt::Display for Query {
                 peer_addr,
             } => {
                 write!(f, "unix {access}")?;
-                for (k, v) in [
-                    ("type", sock_type),
-                    ("addr", addr),
-                    ("peer", peer),
-                    ("peer_addr", peer_addr),
-                ] {
-                    if let Some(v) = v {
-                        write!(f, " {k}={}", q(v))?;
-                    }
-                }
-                Ok(())
+                write_conds(
+                    f,
+                    &[
+                        ("type", sock_type),
+                        ("addr", addr),
+                        ("peer", peer),
+                        ("peer_addr", peer_addr),
+                    ],
+                )
             }
             Query::Dbus {
                 access,
@@ -919,20 +917,18 @@ impl fmt::Display for Query {
                 peer_name,
             } => {
                 write!(f, "dbus {access}")?;
-                for (k, v) in [
-                    ("bus", bus),
-                    ("path", path),
-                    ("interface", interface),
-                    ("member", member),
-                    ("name", name),
-                    ("peer", peer),
-                    ("peer_name", peer_name),
-                ] {
-                    if let Some(v) = v {
-                        write!(f, " {k}={}", q(v))?;
-                    }
-                }
-                Ok(())
+                write_conds(
+                    f,
+                    &[
+                        ("bus", bus),
+                        ("path", path),
+                        ("interface", interface),
+                        ("member", member),
+                        ("name", name),
+                        ("peer", peer),
+                        ("peer_name", peer_name),
+                    ],
+                )
             }
             Query::ChangeProfile { target } => write!(f, "change_profile -> {}", q(target)),
             Query::Userns { access } => write!(f, "userns {access}"),
@@ -957,6 +953,16 @@ impl fmt::Display for Query {
             Query::Rlimit { resource, value } => write!(f, "rlimit {resource} {value}"),
         }
     }
+}
+
+/// Writes ` key=value` for each condition that is set, quoting values as the parser needs.
+fn write_conds(f: &mut fmt::Formatter<'_>, conds: &[(&str, &Option<String>)]) -> fmt::Result {
+    for (k, v) in conds {
+        if let Some(v) = v {
+            write!(f, " {k}={}", q(v))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_mount_conds(

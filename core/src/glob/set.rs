@@ -118,16 +118,8 @@ impl GlobSet {
                 engine: Engine::Empty,
             });
         }
-        let hirs = anchored(exprs);
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .utf8(false)
-                    .shrink(false)
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
-            )
-            .build_many_from_hir(&hirs)
+        let nfa = nfa_compiler()
+            .build_many_from_hir(&anchored(exprs))
             .map_err(|e| build_error(count, &e, NFA_SIZE_LIMIT, e.size_limit().is_some()))?;
         if !try_full {
             return GlobSet::lazy(count, nfa);
@@ -232,6 +224,21 @@ impl GlobSet {
     }
 }
 
+/// A compiler for the NFA of many anchored expressions: over bytes (paths need not be
+/// UTF-8), without capture groups (only which expressions match matters), within
+/// [`NFA_SIZE_LIMIT`].
+fn nfa_compiler() -> thompson::Compiler {
+    let mut compiler = thompson::Compiler::new();
+    compiler.configure(
+        thompson::Config::new()
+            .utf8(false)
+            .shrink(false)
+            .which_captures(WhichCaptures::None)
+            .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+    );
+    compiler
+}
+
 /// Anchors each expression at the end, since each glob must match the whole path.
 fn anchored(exprs: Vec<Hir>) -> Vec<Hir> {
     exprs
@@ -324,15 +331,8 @@ const OVERLAP_DFA_LIMIT: usize = 2 << 20;
 /// too big to finish (the caller then reports nothing rather than guessing).
 pub fn common_match(a: &Glob, b: &Glob) -> Option<String> {
     use std::collections::{HashMap, VecDeque};
-    let hirs = anchored(vec![a.to_hir(), b.to_hir()]);
-    let nfa = thompson::Compiler::new()
-        .configure(
-            thompson::Config::new()
-                .utf8(false)
-                .which_captures(WhichCaptures::None)
-                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
-        )
-        .build_many_from_hir(&hirs)
+    let nfa = nfa_compiler()
+        .build_many_from_hir(&anchored(vec![a.to_hir(), b.to_hir()]))
         .ok()?;
     let dfa = dense::Builder::new()
         .configure(

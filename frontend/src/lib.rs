@@ -2,7 +2,7 @@
 //! export, share and embed — all in the browser, on the core compiled to WebAssembly.
 //!
 //! Logic lives in plain modules ([`state`], [`engine`], [`positions`], [`highlight`],
-//! [`denial`], [`library`]) that are unit-tested natively; [`components`] only render them.
+//! [`denial`], [`library`], [`prose`]) that are unit-tested natively; [`components`] only render them.
 
 pub mod components;
 pub mod denial;
@@ -11,6 +11,7 @@ pub mod export;
 pub mod highlight;
 pub mod library;
 pub mod positions;
+pub mod prose;
 pub mod state;
 
 /// Mounts the playground on the document body.

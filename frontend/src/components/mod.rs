@@ -10,3 +10,20 @@ pub mod includes;
 pub mod problems;
 pub mod queries;
 pub mod share_dialog;
+
+use yew::prelude::*;
+
+/// A message with its backtick-quoted parts in a code font. The text only ever goes into
+/// text nodes, never parsed as HTML.
+pub fn rich(text: &str) -> Html {
+    let pieces = crate::prose::code_spans(text)
+        .into_iter()
+        .map(|(code, piece)| {
+            if code {
+                html! { <code>{ piece.to_owned() }</code> }
+            } else {
+                html! { { piece.to_owned() } }
+            }
+        });
+    html! { <>{ for pieces }</> }
+}

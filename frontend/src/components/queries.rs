@@ -1,5 +1,6 @@
 //! The queries panel: add queries or paste denial lines, see each verdict and why.
 
+use super::rich;
 use crate::engine::{Outcome, Verdict};
 use crate::state::{Action, OpenFile, QueryRow};
 use web_sys::HtmlInputElement;
@@ -167,6 +168,7 @@ pub fn Row(props: &RowProps) -> Html {
                         r.line
                     )
                 };
+                let role = crate::prose::rule_role(&r.effect, &r.perms);
                 let onclick = {
                     let d = d.clone();
                     let (start, end) = (r.start, r.end);
@@ -186,15 +188,19 @@ pub fn Row(props: &RowProps) -> Html {
                             <button type="button" class="jump" {onclick}
                                     title="show this rule in the editor">{ place }</button>
                         }
-                        <code>{ r.text.clone() }</code>
-                        if !r.perms.is_empty() { <span class="perms">{ r.perms.clone() }</span> }
+                        <span class="rule-body">
+                            <code class="rule-text">{ r.text.clone() }</code>
+                            if !role.is_empty() {
+                                { " " }<span class="perms"><span aria-hidden="true">{ "→ " }</span>{ role }</span>
+                            }
+                        </span>
                     </li>
                 }
             });
             let notes = dec
                 .notes
                 .iter()
-                .map(|n| html! { <li class="note">{ n.clone() }</li> });
+                .map(|n| html! { <li class="note">{ rich(n) }</li> });
             html! {
                 <ul class="why">
                     { for rules }
@@ -231,6 +237,7 @@ pub fn Row(props: &RowProps) -> Html {
                     <code class="q-text">{ props.row.text.clone() }</code>
                 } else {
                     <input class="q-text" type="text" value={props.row.text.clone()}
+                           title={props.row.text.clone()}
                            aria-label="query" spellcheck="false" oninput={on_edit} />
                     <button type="button" class="why-btn" aria-expanded={props.expanded.to_string()}
                             onclick={act(Action::ToggleWhy(id))}>{ "why" }</button>
@@ -242,7 +249,7 @@ pub fn Row(props: &RowProps) -> Html {
                             onclick={act(Action::RemoveQuery(id))}>{ "✕" }</button>
                 }
             </div>
-            if !detail.is_empty() { <div class="q-detail">{ detail }</div> }
+            if !detail.is_empty() { <div class="q-detail">{ rich(&detail) }</div> }
             { why }
         </li>
     }

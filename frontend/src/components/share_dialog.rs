@@ -1,6 +1,6 @@
 //! The share dialog: the link to this exact playground, and an `<iframe>` snippet.
 
-use super::export_panel::copy;
+use super::export_panel::CopyButton;
 use yew::prelude::*;
 
 /// Share dialog properties.
@@ -21,8 +21,6 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
         "<iframe src=\"{}\" width=\"100%\" height=\"420\" title=\"AppArmor profile playground\" loading=\"lazy\"></iframe>",
         props.embed_link.replace('"', "&quot;")
     );
-    let link = props.link.to_string();
-    let iframe_copy = iframe.clone();
     let close = props.on_close.reform(|_: MouseEvent| ());
     // Keyboard users land in the dialog, on the link, ready to copy it.
     let link_ref = use_node_ref();
@@ -43,12 +41,12 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
                 <label for="share-link">{ "Link" }</label>
                 <div class="row">
                     <input id="share-link" ref={link_ref} type="text" readonly=true value={props.link.clone()} />
-                    <button type="button" onclick={Callback::from(move |_| copy(&link))}>{ "Copy" }</button>
+                    <CopyButton text={props.link.clone()} what="share link" />
                 </div>
                 <label for="embed-code">{ "Embed in documentation" }</label>
                 <div class="row">
-                    <textarea id="embed-code" readonly=true rows="3" value={iframe} />
-                    <button type="button" onclick={Callback::from(move |_| copy(&iframe_copy))}>{ "Copy" }</button>
+                    <textarea id="embed-code" readonly=true rows="3" value={iframe.clone()} />
+                    <CopyButton text={iframe} what="embed snippet" />
                 </div>
                 <button type="button" class="close" onclick={close}>{ "Close" }</button>
             </div>

@@ -117,3 +117,44 @@ test.describe('on a 390px phone screen', () => {
     expect(widths[0]).toBeLessThanOrEqual(widths[1]);
   });
 });
+
+test('picking a template over an edited profile can be undone', async ({ page }) => {
+  await openFresh(page);
+  const mine = (await editorText(page)).replace('  umount,\n', '  umount,\n  # my own edit\n');
+  await setEditorText(page, mine);
+  await page.locator('#template-select').selectOption('containerd-default');
+  await expect.poll(() => editorText(page)).not.toContain('# my own edit');
+  await expect(page.locator('#template-undo')).toContainText('your edited profile was replaced');
+  await page.locator('#undo-template').click();
+  await expect.poll(() => editorText(page)).toBe(mine);
+  await expect(page.locator('#template-undo')).toHaveCount(0);
+  // Leaving an unedited template loses nothing, so nothing is offered.
+  await page.locator('#template-select').selectOption('docker-default');
+  await expect(page.locator('#template-undo')).toBeVisible();
+  await page.locator('#template-select').selectOption('empty');
+  await expect(page.locator('#template-undo')).toHaveCount(0);
+});
+
+test('the first row cannot move up nor the last one down', async ({ page }) => {
+  await openFresh(page);
+  const rows = page.locator('.q-row');
+  await expect(rows.first().getByRole('button', { name: 'move up' })).toBeDisabled();
+  await expect(rows.first().getByRole('button', { name: 'move down' })).toBeEnabled();
+  await expect(rows.last().getByRole('button', { name: 'move down' })).toBeDisabled();
+  await expect(rows.last().getByRole('button', { name: 'move up' })).toBeEnabled();
+});
+
+test('a good link opened after a bad one clears the error', async ({ page }) => {
+  await openFresh(page);
+  await page.evaluate(() => { location.hash = 's=1.not-a-link!!'; });
+  const banner = page.locator('.banner[role=alert]');
+  await expect(banner).toContainText('could not be opened');
+  // Backtick-quoted parts of the message are code, not raw backticks.
+  expect(await banner.innerText()).not.toContain('`');
+  await page.evaluate(() => {
+    location.hash = 'template=docker-default-docs&q=w%20/proc/sys/kernel/core_pattern';
+  });
+  await expect.poll(() => editorText(page)).toContain('**^[0-9*]');
+  await expect(row(page, 'w /proc/sys/kernel/core_pattern')).toHaveAttribute('data-verdict', 'allow');
+  await expect(banner).toHaveCount(0);
+});

@@ -64,11 +64,13 @@ pub fn Queries(props: &QueriesProps) -> Html {
             }
         })
     };
+    let count = props.rows.len();
     let rows = props.rows.iter().enumerate().map(|(i, row)| {
         let outcome = props.outcomes.get(i);
         html! { <Row key={row.id} row={row.clone()} outcome={outcome.cloned()}
         expanded={props.expanded.contains(&row.id)}
         main_name={props.main_name.clone()} compact={props.compact}
+        first={i == 0} last={i + 1 == count}
         dispatch={props.dispatch.clone()} /> }
     });
     html! {
@@ -114,6 +116,12 @@ pub struct RowProps {
     pub main_name: AttrValue,
     /// Compact mode.
     pub compact: bool,
+    /// The first row (it cannot move up).
+    #[prop_or_default]
+    pub first: bool,
+    /// The last row (it cannot move down).
+    #[prop_or_default]
+    pub last: bool,
     /// Sends actions.
     pub dispatch: Callback<Action>,
 }
@@ -241,9 +249,9 @@ pub fn Row(props: &RowProps) -> Html {
                            aria-label="query" spellcheck="false" oninput={on_edit} />
                     <button type="button" class="why-btn" aria-expanded={props.expanded.to_string()}
                             onclick={act(Action::ToggleWhy(id))}>{ "why" }</button>
-                    <button type="button" class="icon" aria-label="move up" title="move up"
+                    <button type="button" class="icon" aria-label="move up" title="move up" disabled={props.first}
                             onclick={act(Action::MoveQuery { id, delta: -1 })}>{ "↑" }</button>
-                    <button type="button" class="icon" aria-label="move down" title="move down"
+                    <button type="button" class="icon" aria-label="move down" title="move down" disabled={props.last}
                             onclick={act(Action::MoveQuery { id, delta: 1 })}>{ "↓" }</button>
                     <button type="button" class="icon" aria-label="remove query" title="remove"
                             onclick={act(Action::RemoveQuery(id))}>{ "✕" }</button>

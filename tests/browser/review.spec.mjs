@@ -158,3 +158,51 @@ test('a good link opened after a bad one clears the error', async ({ page }) => 
   await expect(row(page, 'w /proc/sys/kernel/core_pattern')).toHaveAttribute('data-verdict', 'allow');
   await expect(banner).toHaveCount(0);
 });
+
+test('Tab over selected lines indents them instead of replacing them', async ({ page }) => {
+  await openFresh(page);
+  const before = await editorText(page);
+  const from = before.indexOf('  network,');
+  const to = before.indexOf('  capability,') + 4;
+  await page.locator('#editor').evaluate((ta, [a, b]) => { ta.focus(); ta.setSelectionRange(a, b); }, [from, to]);
+  await page.keyboard.press('Tab');
+  const after = await editorText(page);
+  expect(after).toContain('    network,\n');
+  expect(after).toContain('    deny network alg,\n');
+  expect(after).toContain('    capability,\n');
+  expect(after).toContain('  file,\n');
+  expect(after.length).toBe(before.length + 2 * 4);
+  // Shift+Tab takes it back, and so does one undo of the Tab.
+  await page.keyboard.press('Shift+Tab');
+  expect(await editorText(page)).toBe(before);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Control+z');
+  expect(await editorText(page)).toBe(before);
+  await expect(page.locator('#editor')).toBeFocused();
+});
+
+test('dialogs keep focus inside, give it back on close, and close on the backdrop', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('#share-btn').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#share-link')).toBeFocused();
+  // Tab goes round the dialog's controls, never to the page behind it.
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    const inside = await page.evaluate(() => !!document.activeElement.closest('.dialog'));
+    expect(inside).toBe(true);
+  }
+  await page.keyboard.press('Shift+Tab');
+  expect(await page.evaluate(() => !!document.activeElement.closest('.dialog'))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(page.locator('.overlay')).toHaveCount(0);
+  await expect(page.locator('#share-btn')).toBeFocused();
+  // The help overlay: Close returns focus to the ? button; a backdrop click closes it.
+  await page.locator('#help-btn').click();
+  await expect(page.locator('.dialog .close')).toBeFocused();
+  await page.locator('.dialog .close').click();
+  await expect(page.locator('#help-btn')).toBeFocused();
+  await page.locator('#help-btn').click();
+  await page.mouse.click(10, 790);
+  await expect(page.locator('.overlay')).toHaveCount(0);
+});

@@ -129,8 +129,33 @@ pub fn Editor(props: &EditorProps) -> Html {
             let plain = !e.ctrl_key() && !e.alt_key() && !e.meta_key();
             match e.key().as_str() {
                 "Escape" => *escaped.borrow_mut() = true,
-                "Tab" if plain && !e.shift_key() && !*escaped.borrow() => {
-                    if insert_text("  ") {
+                "Tab" if plain && !*escaped.borrow() => {
+                    let shift = e.shift_key();
+                    let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() else {
+                        return;
+                    };
+                    let value = ta.value();
+                    let sel = |v: Result<Option<u32>, _>| {
+                        crate::positions::utf16_to_byte(&value, v.ok().flatten().unwrap_or(0))
+                    };
+                    let (a, b) = (sel(ta.selection_start()), sel(ta.selection_end()));
+                    // Over several lines, Tab indents each of them (and Shift+Tab outdents)
+                    // instead of replacing the selection with two spaces. The edit goes
+                    // through insertText so that undo takes it back in one step.
+                    if let Some(edit) = crate::indent::block_indent(&value, a, b, shift) {
+                        let _ = ta.set_selection_range(
+                            byte_to_utf16(&value, edit.start),
+                            byte_to_utf16(&value, edit.end),
+                        );
+                        if insert_text(&edit.text) {
+                            let new = ta.value();
+                            let _ = ta.set_selection_range(
+                                byte_to_utf16(&new, edit.select_start),
+                                byte_to_utf16(&new, edit.select_end),
+                            );
+                            e.prevent_default();
+                        }
+                    } else if !shift && insert_text(crate::indent::INDENT) {
                         e.prevent_default();
                     }
                 }

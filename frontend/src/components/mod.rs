@@ -7,6 +7,7 @@ pub mod editor;
 pub mod export_panel;
 pub mod help;
 pub mod includes;
+pub mod modal;
 pub mod problems;
 pub mod queries;
 pub mod share_dialog;

@@ -333,25 +333,71 @@ fn bare_file_rule_grants_everything_with_ix() {
 #[test]
 fn complain_mode_allows_what_no_rule_allows_and_explains_explicit_denies() {
     let p = policy_with(
-        "/a r,\ndeny /b w,\naudit deny /c w,",
+        "/a r,\ndeny /b w,\naudit deny /c w,\nowner /d r,\ndeny /d w,\naudit deny /d r,",
         ProfileMode::Complain,
         None,
     );
+    // No rule covers it: allowed, logged as ALLOWED.
     let d = ask(&p, "w /a");
     assert_eq!(d.verdict, Verdict::Allow);
     assert_eq!(d.mode, ProfileMode::Complain);
     assert!(d.complain_note.as_deref().unwrap().contains("ALLOWED"));
+    assert!(
+        d.notes.iter().any(|n| n.contains("apparmor=\"ALLOWED\"")),
+        "{:?}",
+        d.notes
+    );
+    assert!(
+        !d.notes.iter().any(|n| n.contains("DENIED")),
+        "{:?}",
+        d.notes
+    );
+
+    // A plain deny is quiet: Linux 6.1 blocks it silently even in complain mode.
     let e = ask(&p, "w /b");
+    assert_eq!(e.verdict, Verdict::Deny, "{e:?}");
+    assert_eq!(e.quiet, "w");
     let note = e.complain_note.unwrap();
     assert!(note.contains("Debian 12"), "{note}");
-    assert!(note.contains("newer AppArmor"), "{note}");
-    assert!(note.contains("quiet"), "{note}");
-    assert_eq!(e.verdict, Verdict::Deny);
-    let c = ask(&p, "w /c").complain_note.unwrap();
+    assert!(note.contains("blocked and nothing is logged"), "{note}");
+    assert!(note.contains("noquiet"), "{note}");
+    assert!(note.contains("Newer kernels"), "{note}");
+
+    // An audit deny is not quiet: Linux 6.1 lets it through, logged as ALLOWED.
+    let c = ask(&p, "w /c");
+    assert_eq!(c.verdict, Verdict::Allow, "{c:?}");
+    assert!(c.quiet.is_empty());
+    let note = c.complain_note.unwrap();
     assert!(
-        c.contains("logged as ALLOWED") && !c.contains("quiet"),
-        "{c}"
+        note.contains("goes through and is logged as ALLOWED"),
+        "{note}"
     );
+    assert!(note.contains("Newer kernels"), "{note}");
+
+    // `rw /d`: `w` is quiet, `r` is an audit deny; the logged part makes the kernel take
+    // the complain path for the whole access.
+    let m = ask(&p, "rw /d");
+    assert_eq!(m.denied, "rw", "{m:?}");
+    assert_eq!(m.quiet, "w", "{m:?}");
+    assert_eq!(m.verdict, Verdict::Allow, "{m:?}");
+    assert!(m.complain_note.unwrap().contains("quiet part"));
+
+    // The same rules in enforce mode block all three, and say nothing of complain mode.
+    let q = policy_with(
+        "/a r,\ndeny /b w,\naudit deny /c w,",
+        ProfileMode::Enforce,
+        None,
+    );
+    for query in ["w /a", "w /b", "w /c"] {
+        let d = ask(&q, query);
+        assert_eq!(d.verdict, Verdict::Deny, "{query}: {d:?}");
+        assert!(d.complain_note.is_none(), "{query}");
+    }
+    assert!(ask(&q, "w /c")
+        .notes
+        .iter()
+        .any(|n| n.contains("apparmor=\"DENIED\"")));
+
     // Allowed accesses need no note.
     assert!(ask(&p, "r /a").complain_note.is_none());
 }
@@ -504,4 +550,64 @@ fn a_child_profile_peer_keeps_its_double_slash() {
     let d = ask(&p, "signal send peer=a//b");
     assert_eq!(d.verdict, Verdict::Allow);
     assert_eq!(ask(&p, "signal send peer=a/b").verdict, Verdict::Deny);
+}
+
+#[test]
+fn complain_mode_blocks_only_quiet_denials_in_other_classes_too() {
+    let p = policy_with(
+        "deny capability sys_admin,\naudit deny capability sys_module,\nnetwork,\ndeny network alg,",
+        ProfileMode::Complain,
+        None,
+    );
+    // Linux 6.1's capability and socket checks return a quiet denial's error before the
+    // complain-mode conversion, like file.c.
+    let quiet = ask(&p, "capability sys_admin");
+    assert_eq!(quiet.verdict, Verdict::Deny, "{quiet:?}");
+    assert!(quiet
+        .complain_note
+        .unwrap()
+        .contains("blocked and nothing is logged"));
+    let logged = ask(&p, "capability sys_module");
+    assert_eq!(logged.verdict, Verdict::Allow, "{logged:?}");
+    assert!(logged.complain_note.unwrap().contains("logged as ALLOWED"));
+    assert_eq!(ask(&p, "network alg seqpacket").verdict, Verdict::Deny);
+    assert_eq!(ask(&p, "capability chown").verdict, Verdict::Allow);
+}
+
+#[test]
+fn network_note_says_linux_6_1_enforces_family_rules() {
+    // With an abi rule the rules hold whatever parser.conf says (booted and tested).
+    let p = policy_with(
+        "network inet,\ndeny network alg,",
+        ProfileMode::Enforce,
+        Some("abi/3.0"),
+    );
+    let d = ask(&p, "network alg seqpacket");
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("Linux 6.1 enforces these family and type rules")),
+        "{:?}",
+        d.notes
+    );
+    assert!(!d.notes.iter().any(|n| n.contains("every socket")));
+}
+
+#[test]
+fn network_note_warns_when_no_abi_is_declared() {
+    let without = policy("network inet,\ndeny network alg,");
+    let note = |p: &CompiledPolicy| {
+        ask(p, "network alg seqpacket")
+            .notes
+            .iter()
+            .any(|n| n.contains("names no policy features"))
+    };
+    assert!(note(&without));
+    let with = policy_with(
+        "network inet,\ndeny network alg,",
+        ProfileMode::Enforce,
+        Some("abi/3.0"),
+    );
+    assert!(!note(&with));
 }

@@ -425,8 +425,11 @@ impl CompiledProfile {
     /// `None` when the policy has no such table. This is the table's answer only: the
     /// policydb network class (class 4, which newer kernels use for `network_v8` and for
     /// fine-grained unix rules) is not decoded, because Debian 12's parser never writes
-    /// network rules into it and its decoding could not be checked. With Debian's pinned
-    /// feature set the parser writes neither, i.e. network rules are not enforced.
+    /// network rules into it and its decoding could not be checked. Compiled without kernel
+    /// features (`-Q`/`-K` with Debian's pinned feature file), 3.0.8 writes neither table,
+    /// so this returns `None`; that says nothing about enforcement on a host, where the
+    /// parser sees the kernel's features and does write them (the kernel test shows
+    /// `deny network alg` blocking AF_ALG sockets on Linux 6.1).
     pub fn net_allowed_af(&self, family: u16, sock_type: u16) -> Option<bool> {
         let table = self.net_allowed_af.as_ref()?;
         Some(

@@ -228,6 +228,131 @@ while IFS='|' read -r how arg query; do
 done < /scenario/probe-queries
 check "unload armorlab-probe" $AL unload armorlab-probe
 
+# Explicit deny rules in complain mode. Each file exists beforehand (a missing one fails with
+# ENOENT before AppArmor decides); own-theirs belongs to nobody and is world-writable so that
+# no capability is needed to open it.
+mkdir -p /tmp/cx
+touch /tmp/cx/denied /tmp/cx/audited /tmp/cx/own-mine /tmp/cx/own-theirs /tmp/cx/plain \
+  /tmp/cx/mixed /tmp/cx/capfile /tmp/cx/nobodyfile
+chmod 666 /tmp/cx/*
+chown 65534 /tmp/cx/own-theirs /tmp/cx/nobodyfile
+# As a Debian 12 host loads them: with Debian's parser.conf (its pinned feature set); the
+# network section below shows what an empty one changes.
+cp /scenario/debian-parser.conf /etc/apparmor/parser.conf
+check "load cx-complain (flags=(complain))" $AL load /scenario/cx-complain
+check "load cx-enforce (the same rules in enforce mode)" $AL load /scenario/cx-enforce
+check "the kernel lists cx-complain in complain mode" mode_is cx-complain complain
+check "the kernel lists cx-enforce in enforce mode" mode_is cx-enforce enforce
+
+# Makes access HOW on ARGUMENT under profile $1 (as probe_verdict does); prints allow or
+# deny, then the AppArmor log lines the attempt produced (from dmesg, cleared before the
+# attempt) on the following lines.
+cx_attempt() {
+  dmesg -c >/dev/null
+  case $2 in
+    open-w) confined "$1" sh -c ': > "$0"' "$3" ;;
+    open-rw) confined "$1" sh -c ': <> "$0"' "$3" ;;
+    chown) confined "$1" sh -c 'chown 65534 "$0"' "$3" ;;
+    chmod) confined "$1" sh -c 'chmod 600 "$0"' "$3" ;;
+    socket) confined "$1" /usr/bin/algsock $3 >/tmp/sock.out ;;
+  esac 2>/tmp/err
+  rc=$?
+  if [ "$2" = socket ]; then
+    # algsock says allow or deny itself, with the errno text.
+    echo "$(cut -d' ' -f1 /tmp/sock.out)"
+  elif [ $rc -eq 0 ]; then
+    echo allow
+  elif grep -q -e 'Permission denied' -e 'Operation not permitted' /tmp/err; then
+    echo deny
+  else
+    echo "error($rc: $(cat /tmp/err))"
+  fi
+  # Without the `audit: type=` prefix: run.sh drops console lines carrying it.
+  dmesg | grep 'apparmor=' | grep -v 'operation="exec"\|operation="change_onexec"' |
+    sed 's/.*apparmor=/apparmor=/; s/ pid=[0-9]*//; s/ comm="[^"]*"//; s/ fsuid=.*//'
+}
+
+# armorlab's verdict for QUERY against FILE, and whether it reports the denial as quiet.
+al_field() {
+  $AL test "$1" --format json "$2" 2>/tmp/aerr | sed -n "s/.*\"$3\":\"\\([a-z]*\\)\".*/\\1/p"
+}
+
+# With audit=normal (the boot default, which Debian keeps) armorlab's verdicts must be the
+# kernel's. With audit=noquiet a quiet denial is no longer quiet: the kernel then logs it,
+# and in complain mode lets it through; armorlab's verdict is for the default setting, so
+# there the check is that the kernel allows exactly when armorlab allows or reports the
+# denial as quiet (the case its complain note says noquiet changes).
+for audit in normal noquiet; do
+  printf %s "$audit" > /sys/module/apparmor/parameters/audit
+  echo "audit parameter: $(cat /sys/module/apparmor/parameters/audit)"
+  for prof in cx-complain cx-enforce; do
+    while IFS='|' read -r how path query; do
+      [ -n "$how" ] || continue
+      cx_attempt "$prof" "$how" "$path" >/tmp/cx.out
+      k=$(head -1 /tmp/cx.out)
+      a=$(al_field /scenario/$prof "$query" verdict)
+      q=$(al_field /scenario/$prof "$query" quiet)
+      echo "  $prof audit=$audit $how $path: kernel $k, armorlab ${a:-error $(head -c 200 /tmp/aerr)} (quiet: ${q:-none})"
+      sed -n '2,$p' /tmp/cx.out | sed 's/^/    log: /'
+      if [ "$audit" = normal ] || [ "$prof" = cx-enforce ]; then
+        expect=$a
+      elif [ "$a" = allow ] || [ -n "$q" ]; then
+        expect=allow
+      else
+        expect=$a
+      fi
+      check "explicit deny: kernel and armorlab agree on \`$query\` under $prof with audit=$audit (kernel: $k, expected from armorlab: ${expect:-none})" \
+        sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' - "$expect" "$k"
+    done < /scenario/cx-queries
+  done
+done
+printf %s noquiet > /sys/module/apparmor/parameters/audit
+check "unload cx-complain" $AL unload cx-complain
+check "unload cx-enforce" $AL unload cx-enforce
+: > /etc/apparmor/parser.conf
+
+# Network rules on real sockets, once with Debian's own parser.conf (its pinned feature
+# set), as a Debian 12 host loads a profile, and once with an empty one (the parser then
+# reads the kernel's features). docker-default's rendered template declares
+# `abi <abi/3.0>`; netx (the cx rules without flags) declares no abi, and then an empty
+# parser.conf leaves apparmor_parser 3.0.8 on its old default ABI, which has no network
+# rules: armorlab's verdict is Debian's, and its note must say that.
+echo "kernel features: $(ls /sys/kernel/security/apparmor/features | tr '\n' ' ')"
+echo "kernel network features: $(ls /sys/kernel/security/apparmor/features/network* 2>/dev/null | tr '\n' ' ')"
+if [ -x /usr/bin/algsock ]; then
+  for features in debian kernel; do
+    if [ $features = debian ]; then
+      cp /scenario/debian-parser.conf /etc/apparmor/parser.conf
+    else
+      : > /etc/apparmor/parser.conf
+    fi
+    for prof in docker-default netx; do
+      file=/scenario/$prof
+      [ $prof = docker-default ] && file=/scenario/docker-default.rendered
+      $AL load $file >/tmp/load.out 2>&1 || sed 's/^/    | /' /tmp/load.out
+      # AF_ALG is what `deny network alg` refuses; an inet datagram socket, which the
+      # profiles allow, is the control.
+      for sock in "alg seqpacket" "inet dgram"; do
+        dmesg -c >/dev/null
+        k=$(confined $prof /usr/bin/algsock $sock)
+        dmesg | grep 'apparmor=' | grep -v 'operation="exec"\|operation="change_onexec"' |
+          sed 's/.*apparmor=/    log: apparmor=/; s/ pid=[0-9]*//'
+        a=$(al_field $file "network $sock" verdict)
+        echo "  socket $sock under $prof ($features features): kernel: $k, armorlab: ${a:-error $(head -c 200 /tmp/aerr)}"
+        if [ $prof = netx ] && [ $features = kernel ] && [ "${k%% *}" != "$a" ]; then
+          check "socket $sock under $prof without abi and without policy features: the kernel (${k%% *}) differs from armorlab ($a) as its note says" \
+            sh -c "$AL test $file --format json 'network $sock' | grep -q 'names no policy features'"
+        else
+          check "socket $sock under $prof ($features features): kernel (${k%% *}) and armorlab (${a:-none}) agree" \
+            sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' - "$a" "${k%% *}"
+        fi
+      done
+      $AL unload $prof >/dev/null 2>&1
+    done
+  done
+  : > /etc/apparmor/parser.conf
+fi
+
 echo "SCENARIO DONE $pass passed, $fail failed"
 sync
 poweroff -f

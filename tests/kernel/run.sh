@@ -191,6 +191,48 @@ open-w|/etc/passwd|w /etc/passwd
 chown|/tmp/capfile|capability chown
 chmod|/tmp/nobodyfile|capability fowner
 EOF
+# Explicit deny rules in complain mode, and the same rules in enforce mode as a control:
+# a plain (quiet) deny, an `audit deny`, and an owner-only deny with an owned and a foreign
+# file. The two profiles differ only in name and flags.
+cx_rules='  file,
+  deny /tmp/cx/denied w,
+  audit deny /tmp/cx/audited w,
+  deny owner /tmp/cx/own-* w,
+  deny /tmp/cx/mixed w,
+  audit deny /tmp/cx/mixed r,
+  deny capability chown,
+  audit deny capability fowner,
+  network inet,
+  deny network alg,'
+printf 'profile cx-complain flags=(complain) {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/cx-complain"
+printf 'profile cx-enforce {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/cx-enforce"
+printf 'profile netx {\n%s\n}\n' "$cx_rules" >"$rootfs/scenario/netx"
+# HOW|ARGUMENT|QUERY: the access made under the profile, and the same access for
+# `armorlab test`. `mixed` is opened read-write: a quiet `w` and a logged `r` denial.
+cat >"$rootfs/scenario/cx-queries" <<'EOF2'
+open-w|/tmp/cx/denied|w /tmp/cx/denied
+open-w|/tmp/cx/audited|w /tmp/cx/audited
+open-w|/tmp/cx/own-mine|w /tmp/cx/own-mine
+open-w|/tmp/cx/own-theirs|other w /tmp/cx/own-theirs
+open-w|/tmp/cx/plain|w /tmp/cx/plain
+open-rw|/tmp/cx/mixed|rw /tmp/cx/mixed
+chown|/tmp/cx/capfile|capability chown
+chmod|/tmp/cx/nobodyfile|capability fowner
+socket|alg seqpacket|network alg seqpacket
+socket|inet dgram|network inet dgram
+EOF2
+# `deny network alg` (docker-default's rendered template) against real sockets:
+# a static program so that it needs nothing from the initramfs.
+mkdir -p "$rootfs/usr/share/apparmor-features"
+cp /usr/share/apparmor-features/features "$rootfs/usr/share/apparmor-features/" 2>/dev/null
+cp /etc/apparmor/parser.conf "$rootfs/scenario/debian-parser.conf" 2>/dev/null
+if command -v gcc >/dev/null 2>&1 &&
+  gcc -static -O2 -o "$rootfs/usr/bin/algsock" "$here/algsock.c" 2>"$work/algsock.log"; then
+  :
+else
+  cat "$work/algsock.log" 2>/dev/null
+  fail "build the static AF_ALG probe (gcc -static tests/kernel/algsock.c)"
+fi
 cp "$here/init.sh" "$rootfs/init"
 chmod +x "$rootfs/init"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz") ||

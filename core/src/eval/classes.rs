@@ -793,15 +793,35 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
                      the type"
                         .to_owned(),
                 );
-                // Found with the oracle: Debian's pinned feature set makes 3.0.8 write no
-                // network table and no network class into the policy.
+                // Booted and checked in tests/kernel/run.sh: docker-default's `deny network
+                // alg` refuses an AF_ALG socket on Linux 6.1 when loaded with Debian's own
+                // parser.conf. apparmor_parser 3.0.8 writes network rules only when it knows
+                // the kernel's features: compiled where there is no kernel to read them
+                // from (a container, `-Q -K`), the binary policy has none, which is why it
+                // looked unmediated when only compiled; `--kernel-features FILE` brings
+                // them back.
                 notes.push(
-                    "on Debian 12 (apparmor_parser 3.0.8 with its pinned feature set) the \
-                     compiled policy carries no network mediation, so Linux 6.1 lets every \
-                     socket through whatever the network rules say; this verdict is what \
-                     kernels that mediate network enforce"
+                    "Debian 12's Linux 6.1 enforces these family and type rules when the \
+                     profile is loaded (apparmor_parser 3.0.8 with Debian's parser.conf, \
+                     booted and tested); a policy compiled where no kernel features can be \
+                     read (e.g. `apparmor_parser -Q -K` in a container without \
+                     `--kernel-features`) carries no network rules at all"
                         .to_owned(),
                 );
+                // Also booted: without an abi rule the parser falls back to the policy
+                // features of parser.conf, and with none named there to an old default ABI
+                // that predates network rules.
+                if pol.abi_text.is_none() {
+                    notes.push(
+                        "no `abi` is declared: Debian's parser.conf names a pinned feature set \
+                         that has network rules, so on Debian 12 this verdict holds; where \
+                         parser.conf names no policy features, apparmor_parser 3.0.8 falls \
+                         back to an old default ABI without network rules and Linux 6.1 lets \
+                         every socket through (booted and tested); declare \
+                         `abi <abi/3.0>,` to make the rules independent of parser.conf"
+                            .to_owned(),
+                    );
+                }
             }
             if matches!(q, Query::Unix { .. }) {
                 notes.push(

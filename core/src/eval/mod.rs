@@ -11,6 +11,10 @@
 //!   and 1 for `allow`; so at equal priority `deny` wins, and a higher `priority=` overrides;
 //! - `deny` rules are quiet (their denials are not logged) unless written `audit deny`;
 //!   `audit` allow rules log the accesses they grant;
+//! - in complain mode a denial goes through, logged as ALLOWED, unless every denied
+//!   permission is quiet (plain `deny` rules): then the kernel returns the error before
+//!   complain mode applies, so the access is blocked and nothing is logged (Linux 6.1 with
+//!   the `audit` module parameter at its default; booted in `tests/kernel/run.sh`);
 //! - two glob rules with different exec modes that match a common path make
 //!   `apparmor_parser` 3.0 refuse the profile ("conflicting x modifiers"), found at compile
 //!   time; an exact path (no `*`, `?`, `[`; alternations allowed) dominates glob rules;
@@ -1304,8 +1308,14 @@ impl CompiledPolicy {
 
         let logged_denials = denied & !res.quiet;
         if logged_denials != 0 {
+            // In complain mode aa_audit() logs a denial that is not quiet as ALLOWED.
+            let tag = if p.mode == ProfileMode::Complain {
+                "ALLOWED"
+            } else {
+                "DENIED"
+            };
             notes.push(format!(
-                "the denial of `{}` is logged (apparmor=\"DENIED\")",
+                "the denial of `{}` is logged (apparmor=\"{tag}\")",
                 FilePerms(logged_denials).letters()
             ));
         }
@@ -1639,6 +1649,22 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
             if d.verdict == Verdict::Allow {
                 return;
             }
+            // What Linux 6.1 does (file.c's aa_audit_file, and the same pattern for the other
+            // classes): when every denied permission is quiet, the error is returned before
+            // aa_audit() applies complain mode, so the access is blocked and nothing is
+            // logged; otherwise aa_audit() logs the non-quiet part as ALLOWED and the whole
+            // access goes through. Only plain `deny` rules set quiet bits, so an `audit deny`
+            // goes through like an access no rule covers. The module parameter `audit` set
+            // to `noquiet` or `all` clears the quiet bits and lets everything through.
+            // Booted and checked in tests/kernel/run.sh (the `explicit deny` checks).
+            let blocked = !d.quiet.is_empty() && d.quiet == d.denied;
+            let newer = "Newer kernels: upstream's current file.c and audit.c (read, not run) \
+                         take the same path, and the apparmor.d(5) manual only says that \
+                         complain mode allows what the rules do not grant and logs it as \
+                         ALLOWED, without a word on deny rules; nothing found upstream keeps \
+                         explicit denies apart in complain mode, so expect the same there, \
+                         but distribution kernels with their own AppArmor patches were not \
+                         checked";
             match explicit {
                 None => {
                     d.verdict = Verdict::Allow;
@@ -1648,27 +1674,39 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
                         d.denied
                     ));
                 }
-                Some(perms) => {
-                    // What Linux 6.1's file.c does: a quiet denial returns its error
-                    // before the complain-mode conversion in aa_audit(); a logged one is
-                    // turned into ALLOWED there.
-                    let quiet = !d.quiet.is_empty();
-                    let debian = if quiet {
-                        "Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does not keep explicit \
-                         denies apart in complain mode, but a plain `deny` rule is quiet and \
-                         the 6.1 kernel returns the error of a quiet denial before complain \
-                         mode applies, so there the access is blocked without a log entry \
-                         (written `audit deny`, it would go through, logged as ALLOWED)"
-                    } else {
-                        "Debian 12 (Linux 6.1, apparmor_parser 3.0.8) does not keep explicit \
-                         denies apart in complain mode: the `audit deny` denial goes through \
-                         there and is logged as ALLOWED"
-                    };
+                Some(perms) if blocked => {
                     d.complain_note = Some(format!(
-                        "the profile is in complain mode, but `{perms}` is refused by an \
-                         explicit deny rule. {debian}; newer AppArmor keeps explicit denies \
-                         apart and blocks the access even in complain mode. The verdict shown \
-                         is the blocking one"
+                        "the profile is in complain mode, but `{perms}` is refused by a plain \
+                         `deny` rule, whose denial is quiet. On Debian 12 (Linux 6.1 with \
+                         apparmor_parser 3.0.8, booted and tested) the kernel returns the \
+                         error of a quiet denial before complain mode applies: the access is \
+                         blocked and nothing is logged. That holds with the module parameter \
+                         `audit` at its default `normal`; set to `noquiet` or `all` \
+                         (/sys/module/apparmor/parameters/audit) the denial is no longer \
+                         quiet and the access goes through, logged as ALLOWED, as it does \
+                         when the rule is written `audit deny`. {newer}"
+                    ));
+                }
+                Some(perms) => {
+                    let quiet_part = if d.quiet.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (the quiet part, `{}`, is left out of the log, but it does not \
+                             block the access because the rest of the denial is logged)",
+                            d.quiet
+                        )
+                    };
+                    d.verdict = Verdict::Allow;
+                    d.complain_note = Some(format!(
+                        "the profile is in complain mode: `{perms}` is refused by an explicit \
+                         deny rule, but the denial of `{}` is not quiet (an `audit deny` rule, \
+                         or no rule at all), so on Debian 12 (Linux 6.1 with apparmor_parser \
+                         3.0.8, booted and tested) complain mode applies: the access goes \
+                         through and is logged as ALLOWED{quiet_part}. Only a denial that is \
+                         entirely quiet (plain `deny` rules) is blocked in complain mode. \
+                         {newer}",
+                        d.denied
                     ));
                 }
             }

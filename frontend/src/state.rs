@@ -89,6 +89,10 @@ pub struct State {
     pub expanded: Vec<u32>,
     /// Bumped whenever `includes` changes, so the provider is rebuilt only then.
     pub includes_rev: u32,
+    /// The edited profile (and its template) that the last template load replaced, so one
+    /// click can bring it back: picking a template from the menu must not silently throw
+    /// away work, and the browser's undo history does not survive the replacement.
+    pub replaced: Option<(String, Option<String>)>,
 }
 
 /// Everything a user can do.
@@ -160,6 +164,10 @@ pub enum Action {
     Banner(String),
     /// Hide the message.
     DismissBanner,
+    /// Put back the edited profile the last template load replaced.
+    UndoTemplate,
+    /// Forget the replaced profile (dismiss the offer to bring it back).
+    ForgetReplaced,
 }
 
 impl Default for State {
@@ -181,6 +189,7 @@ impl Default for State {
             mark: None,
             expanded: Vec::new(),
             includes_rev: 0,
+            replaced: None,
         };
         s.set_queries(library::default_queries(t.id));
         s
@@ -295,7 +304,9 @@ impl State {
             }
             Action::LoadTemplate(id) => match library::template(&id) {
                 Some(t) => {
-                    self.profile = t.text.to_owned();
+                    let edited = !self.is_pristine_template();
+                    let old = std::mem::replace(&mut self.profile, t.text.to_owned());
+                    self.replaced = edited.then(|| (old, self.template.clone()));
                     self.template = Some(t.id.to_owned());
                     self.open = OpenFile::Main;
                     self.selected_profile = None;
@@ -418,12 +429,26 @@ impl State {
             Action::Restore(fragment) => self.restore(fragment),
             Action::Banner(msg) => self.banner = Some(msg),
             Action::DismissBanner => self.banner = None,
+            Action::UndoTemplate => {
+                if let Some((profile, template)) = self.replaced.take() {
+                    self.profile = profile;
+                    self.template = template;
+                    self.open = OpenFile::Main;
+                    self.selected_profile = None;
+                    self.mark = None;
+                }
+            }
+            Action::ForgetReplaced => self.replaced = None,
         }
     }
 
     fn restore(&mut self, fragment: Fragment) {
         let Fragment { state, embed } = fragment;
         self.embed = embed;
+        self.replaced = None;
+        // A message about the previous link (say, that it could not be opened) no longer
+        // applies once another link opened.
+        self.banner = None;
         let template = state.template.as_deref().and_then(library::template);
         if let (Some(id), None) = (state.template.as_deref(), template) {
             self.banner = Some(format!(
@@ -545,6 +570,45 @@ mod tests {
         );
         s.apply(Action::LoadTemplate("nope".into()));
         assert_eq!(s.banner.as_deref(), Some("unknown template `nope`"));
+    }
+
+    #[test]
+    fn opening_a_good_link_clears_the_message_about_a_bad_one() {
+        let mut s = State::default();
+        s.apply(Action::Banner("This link could not be opened".into()));
+        let link = State::default().share_fragment();
+        s.apply(Action::Restore(share::parse_fragment(&link).unwrap()));
+        assert_eq!(s.banner, None);
+        // A link with its own problem still says so.
+        s.apply(Action::Restore(
+            share::parse_fragment("template=nope&q=r%20/x").unwrap(),
+        ));
+        assert!(s.banner.as_deref().unwrap_or("").contains("nope"));
+    }
+
+    #[test]
+    fn loading_a_template_over_edits_can_be_undone() {
+        let mut s = State::default();
+        // From a pristine template there is nothing to bring back.
+        s.apply(Action::LoadTemplate("empty".into()));
+        assert_eq!(s.replaced, None);
+        s.apply(Action::SetProfile("profile mine { file, }\n".into()));
+        s.apply(Action::LoadTemplate("docker-default-docs".into()));
+        assert!(s.profile.contains("**^[0-9*]"));
+        assert_eq!(
+            s.replaced,
+            Some(("profile mine { file, }\n".into(), Some("empty".into())))
+        );
+        s.apply(Action::UndoTemplate);
+        assert_eq!(s.profile, "profile mine { file, }\n");
+        assert_eq!(s.template.as_deref(), Some("empty"));
+        assert_eq!(s.replaced, None);
+        // A second undo does nothing.
+        s.apply(Action::UndoTemplate);
+        assert_eq!(s.profile, "profile mine { file, }\n");
+        s.apply(Action::LoadTemplate("docker-default".into()));
+        s.apply(Action::ForgetReplaced);
+        assert_eq!(s.replaced, None);
     }
 
     #[test]

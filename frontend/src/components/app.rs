@@ -390,8 +390,29 @@ pub fn App() -> Html {
         let d = dispatch.clone();
         html! {
             <div class="banner" role="alert">
-                <span>{ msg }</span>
+                <span>{ super::rich(&msg) }</span>
                 <button type="button" aria-label="dismiss" onclick={Callback::from(move |_| d.emit(Action::DismissBanner))}>{ "✕" }</button>
+            </div>
+        }
+    });
+
+    // After a template replaced an edited profile: offer to bring the edits back.
+    let undo_template = state.replaced.as_ref().map(|_| {
+        let title = state
+            .template
+            .as_deref()
+            .and_then(crate::library::template)
+            .map(|t| t.title)
+            .unwrap_or("the template");
+        let undo = dispatch.reform(|_: MouseEvent| Action::UndoTemplate);
+        let forget = dispatch.reform(|_: MouseEvent| Action::ForgetReplaced);
+        html! {
+            <div class="banner" role="status" id="template-undo">
+                <span>{ format!("Loaded {title}; your edited profile was replaced.") }</span>
+                <span class="banner-actions">
+                    <button type="button" id="undo-template" onclick={undo}>{ "Bring back my edits" }</button>
+                    <button type="button" aria-label="dismiss" onclick={forget}>{ "✕" }</button>
+                </span>
             </div>
         }
     });
@@ -405,7 +426,7 @@ pub fn App() -> Html {
                     <span class="name">{ main_name }</span>
                     <a href={open_link} target="_blank" rel="noopener">{ "Open in playground ↗" }</a>
                 </header>
-                { for banner }
+                <div class="banners">{ for banner }</div>
                 <div class="embed-body">
                     <Editor id="editor" label="profile text" text={state.profile.clone()}
                             diagnostics={file_diags} readonly=true on_change={Callback::noop()} />
@@ -551,7 +572,12 @@ pub fn App() -> Html {
                     <button type="button" id="help-btn" onclick={toggle_help} aria-label="keyboard shortcuts" title="? or F1">{ "?" }</button>
                 </div>
             </header>
-            { for banner }
+            // One grid row holds every message, present or not, so the layout's rows stay
+            // header, messages, main, status.
+            <div class="banners">
+                { for banner }
+                { for undo_template }
+            </div>
             <main class="layout">
                 <section class="left" aria-label="editor">
                     <div class="file-bar">{ file_tab }</div>

@@ -16,6 +16,9 @@ use yew::prelude::*;
 /// Pixel height of one line; the CSS uses the same value.
 pub const LINE_PX: f64 = 20.0;
 
+/// Padding around the code in pixels; the CSS `--pad` has the same value.
+pub const PAD_PX: f64 = 8.0;
+
 /// Editor properties.
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -126,8 +129,33 @@ pub fn Editor(props: &EditorProps) -> Html {
             let plain = !e.ctrl_key() && !e.alt_key() && !e.meta_key();
             match e.key().as_str() {
                 "Escape" => *escaped.borrow_mut() = true,
-                "Tab" if plain && !e.shift_key() && !*escaped.borrow() => {
-                    if insert_text("  ") {
+                "Tab" if plain && !*escaped.borrow() => {
+                    let shift = e.shift_key();
+                    let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() else {
+                        return;
+                    };
+                    let value = ta.value();
+                    let sel = |v: Result<Option<u32>, _>| {
+                        crate::positions::utf16_to_byte(&value, v.ok().flatten().unwrap_or(0))
+                    };
+                    let (a, b) = (sel(ta.selection_start()), sel(ta.selection_end()));
+                    // Over several lines, Tab indents each of them (and Shift+Tab outdents)
+                    // instead of replacing the selection with two spaces. The edit goes
+                    // through insertText so that undo takes it back in one step.
+                    if let Some(edit) = crate::indent::block_indent(&value, a, b, shift) {
+                        let _ = ta.set_selection_range(
+                            byte_to_utf16(&value, edit.start),
+                            byte_to_utf16(&value, edit.end),
+                        );
+                        if insert_text(&edit.text) {
+                            let new = ta.value();
+                            let _ = ta.set_selection_range(
+                                byte_to_utf16(&new, edit.select_start),
+                                byte_to_utf16(&new, edit.select_end),
+                            );
+                            e.prevent_default();
+                        }
+                    } else if !shift && insert_text(crate::indent::INDENT) {
                         e.prevent_default();
                     }
                 }
@@ -166,6 +194,45 @@ pub fn Editor(props: &EditorProps) -> Html {
         .map(|d| (index.line_of(d.start), d))
         .collect();
     marks.sort_by_key(|(line, d)| (*line, d.level as u8));
+
+    // The textarea covers the coloured text and the squiggles, so it carries the hover
+    // message itself: moving the pointer over a line with diagnostics sets its title.
+    let line_titles: Vec<(usize, String)> = {
+        let mut out: Vec<(usize, String)> = Vec::new();
+        for (line, d) in &marks {
+            let mut msg = format!("{}: {}", d.level.as_str(), d.message);
+            if let Some(h) = &d.help {
+                msg.push_str(&format!("\nhelp: {h}"));
+            }
+            match out.last_mut() {
+                Some((l, t)) if l == line => {
+                    t.push('\n');
+                    t.push_str(&msg);
+                }
+                _ => out.push((*line, msg)),
+            }
+        }
+        out
+    };
+    let onmousemove = Callback::from(move |e: MouseEvent| {
+        let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() else {
+            return;
+        };
+        let y = f64::from(e.offset_y()) - PAD_PX;
+        let line = if y < 0.0 {
+            0
+        } else {
+            (y / LINE_PX).floor() as usize + 1
+        };
+        let title = line_titles
+            .iter()
+            .find(|(l, _)| *l == line)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or("");
+        if ta.title() != title {
+            ta.set_title(title);
+        }
+    });
 
     let gutter = (1..=lines).map(|n| {
         let here: Vec<&DiagView> = marks
@@ -230,8 +297,11 @@ pub fn Editor(props: &EditorProps) -> Html {
         html! { <div class="mark-bg" style={style}></div> }
     });
 
+    // A minimum, not a size: the code area also stretches to fill the editor, so a click
+    // anywhere in the editor (below the last line, right of the longest) lands in the
+    // textarea, which covers the whole code area.
     let size = format!(
-        "height:calc({}px + 2 * var(--pad));width:calc({}ch + 2 * var(--pad))",
+        "min-height:calc({}px + 2 * var(--pad));min-width:calc({}ch + 2 * var(--pad))",
         lines as f64 * LINE_PX,
         width_ch
     );
@@ -239,7 +309,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         <div class="editor" ref={scroller}>
           <div class="editor-inner">
             <div class="gutter" aria-hidden="true">{ for gutter }</div>
-            <div class="code" style={size.clone()}>
+            <div class="code" style={size}>
                 { for mark_bg }
                 { for squiggles }
                 <pre class="hl" aria-hidden="true">{ for pieces }{ "\n" }</pre>
@@ -255,7 +325,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     value={props.text.clone()}
                     {oninput}
                     {onkeydown}
-                    style={size}
+                    {onmousemove}
                 />
             </div>
           </div>

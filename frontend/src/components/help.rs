@@ -1,5 +1,6 @@
 //! The keyboard help overlay.
 
+use super::modal::Modal;
 use yew::prelude::*;
 
 /// The shortcuts, as (keys, what they do). The app's key handler implements exactly these.
@@ -17,7 +18,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Escape",
         "close dialogs; in the editor, the next Tab leaves the editor",
     ),
-    ("Tab (in the editor)", "insert two spaces"),
+    (
+        "Tab / Shift+Tab (in the editor)",
+        "insert two spaces; over selected lines, indent / outdent them",
+    ),
     (
         "Ctrl+Z / Ctrl+Shift+Z",
         "undo / redo (the browser's own history)",
@@ -49,12 +53,10 @@ pub fn Help(props: &HelpProps) -> Html {
         html! { <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ *v }</td></tr> }
     });
     html! {
-        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title">
-            <div class="dialog">
-                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
-                <table>{ for rows }</table>
-                <button type="button" class="close" ref={close_ref} onclick={close}>{ "Close" }</button>
-            </div>
-        </div>
+        <Modal labelled_by="help-title" on_close={props.on_close.clone()}>
+            <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+            <table>{ for rows }</table>
+            <button type="button" class="close" ref={close_ref} onclick={close}>{ "Close" }</button>
+        </Modal>
     }
 }

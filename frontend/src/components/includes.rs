@@ -78,8 +78,11 @@ pub fn Includes(props: &IncludesProps) -> Html {
     html! {
         <section class="includes" aria-label="include files">
             <p class="hint">{ "The include library of Debian's apparmor package (/etc/apparmor.d). Open a file to view or edit it; edits apply at once." }</p>
-            <button type="button" class="file main" aria-current={(props.open == OpenFile::Main).then_some("true")}
-                    onclick={Callback::from(move |_| d.emit(Action::Open(OpenFile::Main)))}>{ "← back to the profile" }</button>
+            // Only offered while an include file is open: on the profile it led nowhere.
+            if props.open != OpenFile::Main {
+                <button type="button" class="file main"
+                        onclick={Callback::from(move |_| d.emit(Action::Open(OpenFile::Main)))}>{ "← back to the profile" }</button>
+            }
             <form class="row" onsubmit={on_new}>
                 <input ref={new_ref} id="new-include" type="text" placeholder="local/docker-default"
                        aria-label="new include file name" spellcheck="false" />

@@ -1,5 +1,6 @@
 //! The problems list under the editor.
 
+use super::rich;
 use crate::engine::DiagView;
 use crate::state::{Action, OpenFile};
 use yew::prelude::*;
@@ -46,8 +47,8 @@ pub fn Problems(props: &ProblemsProps) -> Html {
             <li class={classes!("diag", d.level.as_str())} data-code={d.code.clone()}>
                 <button type="button" class="jump" {onclick}>{ place }</button>
                 <span class="level">{ d.level.as_str() }</span>
-                <span class="msg">{ d.message.clone() }</span>
-                if let Some(h) = &d.help { <div class="help">{ format!("help: {h}") }</div> }
+                <span class="msg">{ rich(&d.message) }</span>
+                if let Some(h) = &d.help { <div class="help">{ "help: " }{ rich(h) }</div> }
             </li>
         }
     });

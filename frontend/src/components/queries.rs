@@ -1,5 +1,6 @@
 //! The queries panel: add queries or paste denial lines, see each verdict and why.
 
+use super::rich;
 use crate::engine::{Outcome, Verdict};
 use crate::state::{Action, OpenFile, QueryRow};
 use web_sys::HtmlInputElement;
@@ -63,11 +64,13 @@ pub fn Queries(props: &QueriesProps) -> Html {
             }
         })
     };
+    let count = props.rows.len();
     let rows = props.rows.iter().enumerate().map(|(i, row)| {
         let outcome = props.outcomes.get(i);
         html! { <Row key={row.id} row={row.clone()} outcome={outcome.cloned()}
         expanded={props.expanded.contains(&row.id)}
         main_name={props.main_name.clone()} compact={props.compact}
+        first={i == 0} last={i + 1 == count}
         dispatch={props.dispatch.clone()} /> }
     });
     html! {
@@ -113,6 +116,12 @@ pub struct RowProps {
     pub main_name: AttrValue,
     /// Compact mode.
     pub compact: bool,
+    /// The first row (it cannot move up).
+    #[prop_or_default]
+    pub first: bool,
+    /// The last row (it cannot move down).
+    #[prop_or_default]
+    pub last: bool,
     /// Sends actions.
     pub dispatch: Callback<Action>,
 }
@@ -167,6 +176,7 @@ pub fn Row(props: &RowProps) -> Html {
                         r.line
                     )
                 };
+                let role = crate::prose::rule_role(&r.effect, &r.perms);
                 let onclick = {
                     let d = d.clone();
                     let (start, end) = (r.start, r.end);
@@ -186,15 +196,19 @@ pub fn Row(props: &RowProps) -> Html {
                             <button type="button" class="jump" {onclick}
                                     title="show this rule in the editor">{ place }</button>
                         }
-                        <code>{ r.text.clone() }</code>
-                        if !r.perms.is_empty() { <span class="perms">{ r.perms.clone() }</span> }
+                        <span class="rule-body">
+                            <code class="rule-text">{ r.text.clone() }</code>
+                            if !role.is_empty() {
+                                { " " }<span class="perms"><span aria-hidden="true">{ "→ " }</span>{ role }</span>
+                            }
+                        </span>
                     </li>
                 }
             });
             let notes = dec
                 .notes
                 .iter()
-                .map(|n| html! { <li class="note">{ n.clone() }</li> });
+                .map(|n| html! { <li class="note">{ rich(n) }</li> });
             html! {
                 <ul class="why">
                     { for rules }
@@ -231,18 +245,19 @@ pub fn Row(props: &RowProps) -> Html {
                     <code class="q-text">{ props.row.text.clone() }</code>
                 } else {
                     <input class="q-text" type="text" value={props.row.text.clone()}
+                           title={props.row.text.clone()}
                            aria-label="query" spellcheck="false" oninput={on_edit} />
                     <button type="button" class="why-btn" aria-expanded={props.expanded.to_string()}
                             onclick={act(Action::ToggleWhy(id))}>{ "why" }</button>
-                    <button type="button" class="icon" aria-label="move up" title="move up"
+                    <button type="button" class="icon" aria-label="move up" title="move up" disabled={props.first}
                             onclick={act(Action::MoveQuery { id, delta: -1 })}>{ "↑" }</button>
-                    <button type="button" class="icon" aria-label="move down" title="move down"
+                    <button type="button" class="icon" aria-label="move down" title="move down" disabled={props.last}
                             onclick={act(Action::MoveQuery { id, delta: 1 })}>{ "↓" }</button>
                     <button type="button" class="icon" aria-label="remove query" title="remove"
                             onclick={act(Action::RemoveQuery(id))}>{ "✕" }</button>
                 }
             </div>
-            if !detail.is_empty() { <div class="q-detail">{ detail }</div> }
+            if !detail.is_empty() { <div class="q-detail">{ rich(&detail) }</div> }
             { why }
         </li>
     }

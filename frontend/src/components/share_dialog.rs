@@ -1,6 +1,7 @@
 //! The share dialog: the link to this exact playground, and an `<iframe>` snippet.
 
-use super::export_panel::copy;
+use super::export_panel::CopyButton;
+use super::modal::Modal;
 use yew::prelude::*;
 
 /// Share dialog properties.
@@ -21,8 +22,6 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
         "<iframe src=\"{}\" width=\"100%\" height=\"420\" title=\"AppArmor profile playground\" loading=\"lazy\"></iframe>",
         props.embed_link.replace('"', "&quot;")
     );
-    let link = props.link.to_string();
-    let iframe_copy = iframe.clone();
     let close = props.on_close.reform(|_: MouseEvent| ());
     // Keyboard users land in the dialog, on the link, ready to copy it.
     let link_ref = use_node_ref();
@@ -36,22 +35,20 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
         });
     }
     html! {
-        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="share-title">
-            <div class="dialog">
-                <h2 id="share-title">{ "Share" }</h2>
-                <p>{ "The link holds the whole playground (profile, include edits, queries), compressed. It never reaches a server." }</p>
-                <label for="share-link">{ "Link" }</label>
-                <div class="row">
-                    <input id="share-link" ref={link_ref} type="text" readonly=true value={props.link.clone()} />
-                    <button type="button" onclick={Callback::from(move |_| copy(&link))}>{ "Copy" }</button>
-                </div>
-                <label for="embed-code">{ "Embed in documentation" }</label>
-                <div class="row">
-                    <textarea id="embed-code" readonly=true rows="3" value={iframe} />
-                    <button type="button" onclick={Callback::from(move |_| copy(&iframe_copy))}>{ "Copy" }</button>
-                </div>
-                <button type="button" class="close" onclick={close}>{ "Close" }</button>
+        <Modal labelled_by="share-title" on_close={props.on_close.clone()}>
+            <h2 id="share-title">{ "Share" }</h2>
+            <p>{ "The link holds the whole playground (profile, include edits, queries), compressed. It never reaches a server." }</p>
+            <label for="share-link">{ "Link" }</label>
+            <div class="row">
+                <input id="share-link" ref={link_ref} type="text" readonly=true value={props.link.clone()} />
+                <CopyButton text={props.link.clone()} what="share link" />
             </div>
-        </div>
+            <label for="embed-code">{ "Embed in documentation" }</label>
+            <div class="row">
+                <textarea id="embed-code" readonly=true rows="3" value={iframe.clone()} />
+                <CopyButton text={iframe} what="embed snippet" />
+            </div>
+            <button type="button" class="close" onclick={close}>{ "Close" }</button>
+        </Modal>
     }
 }

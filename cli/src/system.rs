@@ -899,7 +899,7 @@ pub fn status(color: ColorChoice, host: &HostArgs, format: Format) -> Result<u8,
                 .collect();
             writeln!(
                 out,
-                "{} processes confined, {} unconfined",
+                "{} process(es) confined, {} unconfined",
                 confined.len(),
                 processes.len() - confined.len()
             )?;

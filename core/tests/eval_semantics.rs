@@ -324,7 +324,7 @@ fn links_need_the_pair_and_subset_links_need_a_subset() {
 #[test]
 fn bare_file_rule_grants_everything_with_ix() {
     let p = policy("file,");
-    let d = ask(&p, "rwaxmkl /anything");
+    let d = ask(&p, "rwaxmkl /anything -> /elsewhere");
     assert_eq!(d.verdict, Verdict::Allow, "{d:?}");
     assert_eq!(d.exec.unwrap().mode, "ix");
     assert_eq!(ask(&p, "r /").verdict, Verdict::Allow);

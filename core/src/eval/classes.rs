@@ -4,6 +4,7 @@
 //! Each class keeps the same allow/deny/audit/quiet/priority arithmetic as files (one bit:
 //! the access asked about); what differs is how a rule is matched against the query.
 
+use super::query::{canonical_rlimit, rlimit_units};
 use super::{
     rank, CProfile, CompiledPolicy, DecidingRule, Decision, Query, Verdict, EXPLICIT_MARKER,
 };
@@ -363,33 +364,36 @@ fn net_match(a: &Access, domain: &str, sock_type: Option<&str>, protocol: Option
     true
 }
 
-/// Parses an rlimit value into a comparable number (`infinity` is the largest).
-fn rlimit_value(s: &str) -> Option<u128> {
-    let s = s.trim().to_ascii_lowercase();
-    if s == "infinity" || s == "unlimited" {
+/// Parses an rlimit value into a comparable number in the kernel's unit for the resource
+/// (seconds for `cpu`, microseconds for `rttime`, bytes for sizes); `infinity` is the
+/// largest. `None` for a value apparmor_parser would not accept.
+fn rlimit_value(resource: &str, s: &str) -> Option<u128> {
+    let s = s.trim();
+    if s == "infinity" {
         return Some(u128::MAX);
     }
-    let digits: String = s
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '-')
-        .collect();
-    let unit = s.get(digits.len()..).unwrap_or("").trim();
-    let n: i128 = digits.parse().ok()?;
-    let mult: u128 = match unit {
-        "" => 1,
-        "k" | "kb" => 1 << 10,
-        "m" | "mb" => 1 << 20,
-        "g" | "gb" => 1 << 30,
-        "us" => 1,
-        "ms" => 1_000,
-        "s" | "sec" | "seconds" => 1_000_000,
-        "min" | "minutes" => 60_000_000,
-        "h" | "hours" => 3_600_000_000,
-        _ => return None,
+    let sign = usize::from(resource == "nice" && s.starts_with('-'));
+    let digits = s
+        .get(sign..)
+        .map(|t| t.chars().take_while(char::is_ascii_digit).count())
+        .unwrap_or(0);
+    let unit = s.get(sign + digits..).unwrap_or("");
+    let mult = rlimit_units(resource)
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, m)| *m)?;
+    if digits == 0 {
+        return None;
+    }
+    let n: i128 = s.get(..sign + digits)?.parse().ok()?;
+    // Nice values run from -20 to 19: apparmor_parser 3.0.8 stores `20 + value`, so they
+    // compare in the order written. Every other value is a count of the resource's unit.
+    let n = if resource == "nice" {
+        n.saturating_add(20)
+    } else {
+        n
     };
-    // Nice values run from -20 to 19; shift them so that they compare as numbers.
-    let shifted = u128::try_from(n.saturating_add(1 << 20)).ok()?;
-    shifted.checked_mul(mult)
+    u128::try_from(n).ok()?.checked_mul(mult)
 }
 
 /// The access word a query asks for and the class it belongs to.
@@ -836,7 +840,7 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
 fn decide_rlimit(p: &CProfile, q: &Query, resource: &str, value: &str) -> Decision {
     let c = &p.others;
     let mut notes = Vec::new();
-    let want = rlimit_value(value);
+    let want = rlimit_value(canonical_rlimit(resource), value);
     let mut limiting: Option<(&CRule, u128, &str)> = None;
     for r in &c.rules {
         if let Kind::Rlimit {
@@ -844,8 +848,9 @@ fn decide_rlimit(p: &CProfile, q: &Query, resource: &str, value: &str) -> Decisi
             value: v,
         } = &r.kind
         {
-            if res == resource {
-                if let Some(n) = rlimit_value(v) {
+            // `ofile` in a rule is the same limit as `nofile`.
+            if canonical_rlimit(res) == canonical_rlimit(resource) {
+                if let Some(n) = rlimit_value(resource, v) {
                     if limiting.is_none_or(|(_, m, _)| n < m) {
                         limiting = Some((r, n, v.as_str()));
                     }

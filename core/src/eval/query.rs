@@ -2,7 +2,9 @@
 //! and the web app), and the canonical text [`Query`]'s `Display` writes back.
 
 use crate::model::FilePerms;
-use crate::resolve::tables::CAPABILITIES;
+use crate::resolve::tables::{
+    CAPABILITIES, NETWORK_FAMILIES, NETWORK_PROTOCOLS, NETWORK_TYPES, RLIMITS, SIGNALS,
+};
 use crate::source::Span;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -505,11 +507,43 @@ fn parse_query_at(text: &str, base: usize) -> Result<Query, QueryError> {
                 "a network domain such as `inet`",
                 first.end,
             )?;
+            let domain = one_of(d, NETWORK_FAMILIES, "network domain")?;
+            // After the family comes a socket type, a protocol, or a type and then a
+            // protocol, as in `network` rules; anything else would be decided by the
+            // family alone, which is a verdict for a question nobody asked.
+            let (sock_type, protocol) = match args.positional.get(1) {
+                None => (None, None),
+                Some(t) if NETWORK_TYPES.contains(&t.text.to_ascii_lowercase().as_str()) => {
+                    let p = args
+                        .positional
+                        .get(2)
+                        .map(|p| one_of(p, NETWORK_PROTOCOLS, "network protocol"))
+                        .transpose()?;
+                    (Some(t.text.to_ascii_lowercase()), p)
+                }
+                Some(t) => {
+                    if !NETWORK_PROTOCOLS.contains(&t.text.to_ascii_lowercase().as_str()) {
+                        let words: Vec<&str> = NETWORK_TYPES
+                            .iter()
+                            .chain(NETWORK_PROTOCOLS)
+                            .copied()
+                            .collect();
+                        return Err(one_of(t, &words, "socket type or protocol")
+                            .err()
+                            .unwrap_or_else(|| {
+                                QueryError::new("unknown socket type", t.start, t.end)
+                            }));
+                    }
+                    let after = args.positional.get(2..).unwrap_or(&[]);
+                    expect_end(after, "the protocol")?;
+                    (None, Some(t.text.to_ascii_lowercase()))
+                }
+            };
             expect_end(args.positional.get(3..).unwrap_or(&[]), "the protocol")?;
             Ok(Query::Network {
-                domain: d.text.to_ascii_lowercase(),
-                sock_type: args.positional.get(1).map(|t| t.text.to_ascii_lowercase()),
-                protocol: args.positional.get(2).map(|t| t.text.to_ascii_lowercase()),
+                domain,
+                sock_type,
+                protocol,
             })
         }
         "signal" => {
@@ -521,15 +555,10 @@ fn parse_query_at(text: &str, base: usize) -> Result<Query, QueryError> {
                 QueryError::new("missing `peer=`", first.start, end)
                     .help("name the other side, e.g. `peer=unconfined`")
             })?;
-            let signal = args
-                .get("set")
-                .map(|s| {
-                    let s = s
-                        .trim_matches(|c| c == '(' || c == ')')
-                        .to_ascii_lowercase();
-                    s.strip_prefix("sig").map(str::to_owned).unwrap_or(s)
-                })
-                .filter(|s| !s.is_empty());
+            let signal = match args.keyed.iter().find(|(k, _)| k == "set") {
+                Some((_, t)) => parse_signal(t)?,
+                None => None,
+            };
             Ok(Query::Signal {
                 access,
                 signal,
@@ -710,9 +739,10 @@ fn parse_query_at(text: &str, base: usize) -> Result<Query, QueryError> {
         }
         "rlimit" => {
             let r = need(rest, 0, "a resource such as `nofile`", first.end)?;
-            let resource = one_of(r, RLIMITS, "rlimit resource")?;
+            let resource = canonical_rlimit(&one_of(r, RLIMITS, "rlimit resource")?).to_owned();
             let v = need(rest, 1, "the wanted value", r.end)?;
             expect_end(rest.get(2..).unwrap_or(&[]), "the value")?;
+            check_rlimit_value(&resource, v)?;
             Ok(Query::Rlimit {
                 resource,
                 value: v.text.clone(),
@@ -770,12 +800,32 @@ fn parse_file(toks: &[Tok], at: usize) -> Result<Query, QueryError> {
         )
         .help("AppArmor decides on absolute paths; start the path with `/`"));
     }
+    check_canonical(path)?;
     let rest = toks.get(2..).unwrap_or(&[]);
     let link_target = match rest.first() {
+        None if perms.contains(FilePerms::LINK) => {
+            // The kernel decides a link on the pair (link, target); without the target
+            // there is no question it would answer.
+            return Err(
+                QueryError::new("missing `-> TARGET` for `l`", p.start, path.end).help(format!(
+                    "a link is decided on its target as well: write `{} {} -> TARGET`",
+                    p.text, path.text
+                )),
+            );
+        }
         None => None,
         Some(a) if a.text == "->" => {
             let t = need(rest, 1, "the link target after `->`", a.end)?;
             expect_end(rest.get(2..).unwrap_or(&[]), "the link target")?;
+            if !t.text.starts_with('/') {
+                return Err(QueryError::new(
+                    format!("`{}` is not an absolute path", t.text),
+                    t.start,
+                    t.end,
+                )
+                .help("AppArmor decides on absolute paths; start the link target with `/`"));
+            }
+            check_canonical(t)?;
             if !perms.contains(FilePerms::LINK) {
                 return Err(QueryError::new(
                     "`->` gives a link target, but `l` is not requested",
@@ -797,6 +847,45 @@ fn parse_file(toks: &[Tok], at: usize) -> Result<Query, QueryError> {
         owner: true,
         link_target,
     })
+}
+
+/// The path the kernel would see for an absolute path: repeated `/` collapsed and `.`
+/// and `..` components resolved (a trailing `/`, which marks a directory, is kept).
+fn canonical_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = format!("/{}", parts.join("/"));
+    let dir = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
+    if dir && !out.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// Refuses a path the kernel never sees: it decides on resolved paths, so a verdict on
+/// `/etc//passwd` or `/a/../b` as written would be one the kernel never gives.
+fn check_canonical(t: &Tok) -> Result<(), QueryError> {
+    let canonical = canonical_path(&t.text);
+    if canonical == t.text {
+        return Ok(());
+    }
+    Err(QueryError::new(
+        format!("`{}` is not a canonical path", t.text),
+        t.start,
+        t.end,
+    )
+    .help(format!(
+        "the kernel decides on the resolved path, which is `{canonical}` when no component \
+         is a symbolic link; ask about that path"
+    )))
 }
 
 /// Quotes a value when it holds whitespace, quotes or nothing.
@@ -990,22 +1079,168 @@ pub(crate) const MQUEUE_ACCESS: &[&str] = &[
     "create", "open", "read", "write", "delete", "getattr", "setattr",
 ];
 
-/// Resources `set rlimit` knows.
-pub(crate) const RLIMITS: &[&str] = &[
-    "cpu",
-    "fsize",
-    "data",
-    "stack",
-    "core",
-    "rss",
-    "nproc",
-    "nofile",
-    "memlock",
-    "as",
-    "locks",
-    "sigpending",
-    "msgqueue",
-    "nice",
-    "rtprio",
-    "rttime",
-];
+/// The name the kernel knows a resource by: `ofile` is apparmor_parser's other name for
+/// `nofile` (both map to RLIMIT_NOFILE).
+pub(crate) fn canonical_rlimit(resource: &str) -> &str {
+    if resource == "ofile" {
+        "nofile"
+    } else {
+        resource
+    }
+}
+
+/// The units apparmor_parser 3.0.8 accepts after a number in `set rlimit`, for a resource,
+/// with how many of the kernel's units each is: `cpu` counts seconds and takes no unit
+/// below a second, `rttime` counts microseconds, the sizes count bytes (upper-case
+/// units only), and the rest are plain counts. Checked against the real parser.
+pub(crate) fn rlimit_units(resource: &str) -> &'static [(&'static str, u128)] {
+    const SECOND: u128 = 1;
+    const CPU: &[(&str, u128)] = &[
+        ("", SECOND),
+        ("s", SECOND),
+        ("sec", SECOND),
+        ("second", SECOND),
+        ("seconds", SECOND),
+        ("min", 60),
+        ("minute", 60),
+        ("minutes", 60),
+        ("h", 3_600),
+        ("hour", 3_600),
+        ("hours", 3_600),
+        ("d", 86_400),
+        ("day", 86_400),
+        ("days", 86_400),
+        ("week", 604_800),
+        ("weeks", 604_800),
+    ];
+    const US: u128 = 1_000_000;
+    const RTTIME: &[(&str, u128)] = &[
+        ("", 1),
+        ("us", 1),
+        ("microsecond", 1),
+        ("microseconds", 1),
+        ("ms", 1_000),
+        ("millisecond", 1_000),
+        ("milliseconds", 1_000),
+        ("s", US),
+        ("sec", US),
+        ("second", US),
+        ("seconds", US),
+        ("min", 60 * US),
+        ("minute", 60 * US),
+        ("minutes", 60 * US),
+        ("h", 3_600 * US),
+        ("hour", 3_600 * US),
+        ("hours", 3_600 * US),
+        ("d", 86_400 * US),
+        ("day", 86_400 * US),
+        ("days", 86_400 * US),
+        ("week", 604_800 * US),
+        ("weeks", 604_800 * US),
+    ];
+    const SIZE: &[(&str, u128)] = &[
+        ("", 1),
+        ("K", 1 << 10),
+        ("KB", 1 << 10),
+        ("M", 1 << 20),
+        ("MB", 1 << 20),
+        ("G", 1 << 30),
+        ("GB", 1 << 30),
+    ];
+    const COUNT: &[(&str, u128)] = &[("", 1)];
+    match resource {
+        "cpu" => CPU,
+        "rttime" => RTTIME,
+        "fsize" | "data" | "stack" | "core" | "rss" | "as" | "memlock" | "msgqueue" => SIZE,
+        _ => COUNT,
+    }
+}
+
+/// Checks an rlimit value the way apparmor_parser checks `set rlimit`: `infinity`, or a
+/// number with one of the resource's units; `nice` takes -20 to 19 without a unit.
+fn check_rlimit_value(resource: &str, v: &Tok) -> Result<(), QueryError> {
+    let text = v.text.as_str();
+    if text == "infinity" {
+        return Ok(());
+    }
+    let units = rlimit_units(resource);
+    let help = if resource == "nice" {
+        "`nice` takes a number from -20 to 19, or `infinity`".to_owned()
+    } else {
+        let named: Vec<String> = units
+            .iter()
+            .filter(|(u, _)| !u.is_empty())
+            .map(|(u, _)| format!("`{u}`"))
+            .collect();
+        if named.is_empty() {
+            format!("`{resource}` takes a plain number, e.g. `1024`, or `infinity`")
+        } else {
+            format!(
+                "`{resource}` takes a number, optionally followed by one of {}, or `infinity`",
+                named.join(", ")
+            )
+        }
+    };
+    let bad = || {
+        QueryError::new(
+            format!("invalid value `{text}` for rlimit `{resource}`"),
+            v.start,
+            v.end,
+        )
+        .help(help.clone())
+    };
+    let sign = usize::from(resource == "nice" && text.starts_with('-'));
+    let digits = text
+        .get(sign..)
+        .map(|t| t.chars().take_while(char::is_ascii_digit).count())
+        .unwrap_or(0);
+    if digits == 0 {
+        return Err(bad());
+    }
+    let unit = text.get(sign + digits..).unwrap_or("");
+    if !units.iter().any(|(u, _)| *u == unit) {
+        return Err(bad());
+    }
+    if resource == "nice" {
+        let n: i64 = text.parse().map_err(|_| bad())?;
+        if !(-20..=19).contains(&n) {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// Reads `set=SIG`: a name apparmor_parser knows (a leading `sig` is dropped, as people
+/// write `SIGKILL`) or `rtmin+N` with N from 0 to 32, written back as the parser does.
+fn parse_signal(t: &Tok) -> Result<Option<String>, QueryError> {
+    let raw = t
+        .text
+        .trim_matches(|c| c == '(' || c == ')')
+        .to_ascii_lowercase();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let name = raw.strip_prefix("sig").unwrap_or(&raw);
+    if SIGNALS.contains(&name) {
+        return Ok(Some(name.to_owned()));
+    }
+    if let Some(n) = name.strip_prefix("rtmin+") {
+        if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
+            if let Ok(n) = n.parse::<u32>() {
+                if n <= 32 {
+                    return Ok(Some(format!("rtmin+{n}")));
+                }
+            }
+        }
+    }
+    Err(
+        QueryError::new(format!("unknown signal `{}`", t.text), t.start, t.end).help(format!(
+            "use one of {}, or `rtmin+N` with N from 0 to 32",
+            SIGNALS
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    )
+}

@@ -1,0 +1,191 @@
+//! Defects a review found in the evaluator, each pinned by a test: queries that must be
+//! refused instead of decided, non-canonical paths, notes that must match the profile's
+//! mode, and exec explanations for targets the policy lacks.
+// Test code: panicking on a broken fixture is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod eval_common;
+
+use armorlab_core::eval::{compile, parse_query, CompiledPolicy, Decision, Query, Verdict};
+use armorlab_core::model::ProfileMode;
+use eval_common::{build, Spec};
+
+fn policy_with(text: &str, mode: ProfileMode) -> CompiledPolicy {
+    let rules: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut spec = Spec::new("t", &rules);
+    spec.mode = mode;
+    let full = format!("profile t {{\n{text}\n}}\n");
+    let (policy, sources) = build("t.apparmor", &full, spec, None);
+    compile(&policy, &sources).unwrap()
+}
+
+fn ask(p: &CompiledPolicy, q: &str) -> Decision {
+    p.decide("t", &parse_query(q).unwrap()).unwrap()
+}
+
+/// Asserts that `text` is refused, that the span covers `at`, and that the help mentions
+/// every word of `help_has`.
+fn refused(text: &str, at: &str, help_has: &[&str]) {
+    let e = match parse_query(text) {
+        Ok(q) => panic!("`{text}` was accepted as {q:?}"),
+        Err(e) => e,
+    };
+    assert_eq!(&text[e.span.range()], at, "span for `{text}`: {e:?}");
+    let help = e.help.clone().unwrap_or_default();
+    for h in help_has {
+        assert!(help.contains(h), "help for `{text}` lacks `{h}`: {help}");
+    }
+    assert!(
+        !e.message.ends_with('.') && e.message.chars().next().is_some_and(|c| !c.is_uppercase()),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn network_words_are_checked_against_the_parser_tables() {
+    refused("network bogus", "bogus", &["`inet`", "`netlink`"]);
+    refused("network inet bogus", "bogus", &["`stream`", "`tcp`"]);
+    refused("network inet stream bogus", "bogus", &["`tcp`", "`udp`"]);
+    refused("network inet tcp stream", "stream", &[]);
+    // Under `network,` the bad ones were decided allow; the good ones still are.
+    let p = policy_with("network,", ProfileMode::Enforce);
+    for ok in [
+        "network inet",
+        "network inet stream",
+        "network inet tcp",
+        "network inet6 dgram udp",
+        "network netlink raw",
+    ] {
+        assert_eq!(ask(&p, ok).verdict, Verdict::Allow, "{ok}");
+    }
+    // A protocol alone is read as a protocol, so it selects the type it implies.
+    assert_eq!(
+        parse_query("network inet tcp").unwrap(),
+        Query::Network {
+            domain: "inet".into(),
+            sock_type: None,
+            protocol: Some("tcp".into())
+        }
+    );
+    let s = policy_with("network inet stream,", ProfileMode::Enforce);
+    assert_eq!(ask(&s, "network inet tcp").verdict, Verdict::Allow);
+    assert_eq!(ask(&s, "network inet udp").verdict, Verdict::Deny);
+}
+
+#[test]
+fn signals_are_checked_like_apparmor_parser_does() {
+    refused(
+        "signal send set=bogus peer=x",
+        "bogus",
+        &["`kill`", "rtmin+N"],
+    );
+    // apparmor_parser 3.0.8 takes rtmin+0 up to rtmin+32 and refuses rtmin+33.
+    refused("signal send set=rtmin+33 peer=x", "rtmin+33", &["32"]);
+    refused("signal send set=rtmin+x peer=x", "rtmin+x", &[]);
+    for (text, sig) in [
+        ("signal send set=kill peer=x", "kill"),
+        ("signal send set=SIGTERM peer=x", "term"),
+        ("signal send set=rtmin+0 peer=x", "rtmin+0"),
+        ("signal send set=rtmin+032 peer=x", "rtmin+32"),
+    ] {
+        match parse_query(text).unwrap() {
+            Query::Signal { signal, .. } => assert_eq!(signal.as_deref(), Some(sig), "{text}"),
+            q => panic!("{q:?}"),
+        }
+    }
+    let p = policy_with("signal send set=rtmin+32,", ProfileMode::Enforce);
+    assert_eq!(
+        ask(&p, "signal send set=rtmin+032 peer=x").verdict,
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn rlimit_values_need_the_parsers_units() {
+    refused("rlimit nofile abc", "abc", &["plain number", "infinity"]);
+    refused("rlimit nofile 10K", "10K", &["plain number"]);
+    refused("rlimit fsize 10kb", "10kb", &["`KB`", "`MB`"]);
+    refused("rlimit cpu 10ms", "10ms", &["`min`"]);
+    refused("rlimit nice 20", "20", &["-20 to 19"]);
+    refused("rlimit nofile -1", "-1", &[]);
+    for ok in [
+        "rlimit nofile 1024",
+        "rlimit nofile infinity",
+        "rlimit fsize 10MB",
+        "rlimit cpu 2min",
+        "rlimit rttime 10ms",
+        "rlimit nice -20",
+    ] {
+        parse_query(ok).unwrap_or_else(|e| panic!("`{ok}`: {e:?}"));
+    }
+}
+
+#[test]
+fn rlimit_ofile_is_nofile() {
+    assert_eq!(
+        parse_query("rlimit ofile 10").unwrap(),
+        parse_query("rlimit nofile 10").unwrap()
+    );
+    let p = policy_with("set rlimit nofile <= 1024,", ProfileMode::Enforce);
+    assert_eq!(ask(&p, "rlimit ofile 4096").verdict, Verdict::Deny);
+    assert_eq!(ask(&p, "rlimit ofile 512").verdict, Verdict::Allow);
+    // A rule written with `ofile` caps `nofile` as well.
+    let o = policy_with("set rlimit ofile <= 1024,", ProfileMode::Enforce);
+    assert_eq!(ask(&o, "rlimit nofile 4096").verdict, Verdict::Deny);
+    assert_eq!(ask(&o, "rlimit nofile 512").verdict, Verdict::Allow);
+}
+
+#[test]
+fn rlimit_values_compare_in_the_kernels_units() {
+    // apparmor_parser 3.0.8 compiles `cpu <= 60`, `cpu <= 1min` and `cpu <= 60s` to the
+    // same policy: a bare cpu number is seconds. For rttime a bare number is microseconds.
+    let p = policy_with("set rlimit cpu <= 1min,", ProfileMode::Enforce);
+    assert_eq!(ask(&p, "rlimit cpu 60").verdict, Verdict::Allow);
+    assert_eq!(ask(&p, "rlimit cpu 61").verdict, Verdict::Deny);
+    assert_eq!(ask(&p, "rlimit cpu 2min").verdict, Verdict::Deny);
+    let r = policy_with("set rlimit rttime <= 1s,", ProfileMode::Enforce);
+    assert_eq!(ask(&r, "rlimit rttime 1000000").verdict, Verdict::Allow);
+    assert_eq!(ask(&r, "rlimit rttime 1001ms").verdict, Verdict::Deny);
+    let f = policy_with("set rlimit fsize <= 1M,", ProfileMode::Enforce);
+    assert_eq!(ask(&f, "rlimit fsize 1024KB").verdict, Verdict::Allow);
+    assert_eq!(ask(&f, "rlimit fsize 1048577").verdict, Verdict::Deny);
+}
+
+#[test]
+fn a_link_query_needs_its_target() {
+    refused("l /a", "l /a", &["-> TARGET"]);
+    refused("rl /a", "rl /a", &["-> TARGET"]);
+    refused("l /a -> b", "b", &["`/`"]);
+    assert!(parse_query("l /a -> /b").is_ok());
+}
+
+#[test]
+fn non_canonical_paths_are_refused_with_the_canonical_one() {
+    for (text, at, canonical) in [
+        ("r /etc//passwd", "/etc//passwd", "`/etc/passwd`"),
+        ("r //etc/passwd", "//etc/passwd", "`/etc/passwd`"),
+        ("r /a/./b", "/a/./b", "`/a/b`"),
+        ("r /a/../b", "/a/../b", "`/b`"),
+        ("r /a/b/..", "/a/b/..", "`/a/`"),
+        ("r /a/.", "/a/.", "`/a/`"),
+        ("r /..", "/..", "`/`"),
+        ("l /x -> /a//b", "/a//b", "`/a/b`"),
+    ] {
+        refused(text, at, &[canonical]);
+    }
+    refused("r etc/passwd", "etc/passwd", &["`/`"]);
+    // Canonical paths, directories (trailing `/`) and names with dots stay accepted.
+    for ok in ["r /", "r /a/", "r /a/.b", "r /a/..b/c...", "r /a/b."] {
+        parse_query(ok).unwrap_or_else(|e| panic!("`{ok}`: {e:?}"));
+    }
+}

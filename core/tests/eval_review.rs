@@ -189,3 +189,86 @@ fn non_canonical_paths_are_refused_with_the_canonical_one() {
         parse_query(ok).unwrap_or_else(|e| panic!("`{ok}`: {e:?}"));
     }
 }
+
+fn notes(d: &Decision) -> String {
+    d.notes.join(" | ")
+}
+
+#[test]
+fn an_unconfined_profile_notes_no_denial_and_no_log() {
+    let p = policy_with("deny /b w,", ProfileMode::Unconfined);
+    for q in [
+        "w /etc/x",
+        "w /b",
+        "capability sys_admin",
+        "signal send peer=x",
+    ] {
+        let d = ask(&p, q);
+        assert_eq!(d.verdict, Verdict::Allow, "{q}");
+        let n = notes(&d);
+        for wrong in [
+            "DENIED",
+            "ALLOWED",
+            "AppArmor denies",
+            "is logged",
+            "is refused",
+        ] {
+            assert!(!n.contains(wrong), "{q}: `{wrong}` in {n}");
+        }
+        assert!(n.contains("unconfined"), "{q}: {n}");
+    }
+    assert!(notes(&ask(&p, "w /etc/x")).contains("refuses nothing and logs nothing"));
+    assert!(notes(&ask(&p, "w /b")).contains("does not enforce it"));
+}
+
+#[test]
+fn complain_mode_notes_agree_with_the_complain_verdict() {
+    let p = policy_with(
+        "deny /b w,\naudit deny /c w,\nowner /d r,\ndeny /d w,\naudit deny /d r,",
+        ProfileMode::Complain,
+    );
+    // Nothing allows it: it goes through, logged as ALLOWED; nothing claims it is denied.
+    let a = ask(&p, "w /etc/x");
+    assert_eq!(a.verdict, Verdict::Allow);
+    let n = notes(&a);
+    assert!(!n.contains("AppArmor denies"), "{n}");
+    assert!(!n.contains("DENIED"), "{n}");
+    assert!(n.contains("apparmor=\"ALLOWED\""), "{n}");
+    assert!(n.contains("complain mode does not enforce"), "{n}");
+    // A plain deny is quiet: blocked, nothing logged, so no note may say ALLOWED.
+    let b = ask(&p, "w /b");
+    assert_eq!(b.verdict, Verdict::Deny);
+    let n = notes(&b);
+    assert!(!n.contains("ALLOWED"), "{n}");
+    assert!(n.contains("blocked and nothing is logged"), "{n}");
+    // An audit deny goes through, logged as ALLOWED.
+    let c = ask(&p, "w /c");
+    assert_eq!(c.verdict, Verdict::Allow);
+    assert!(notes(&c).contains("apparmor=\"ALLOWED\""), "{}", notes(&c));
+    // Mixed: the logged part lets the whole access through; the quiet part is unlogged.
+    let d = ask(&p, "rw /d");
+    assert_eq!(d.verdict, Verdict::Allow);
+    let n = notes(&d);
+    assert!(n.contains("`r` is logged (apparmor=\"ALLOWED\")"), "{n}");
+    assert!(n.contains("`w` is left out of the log"), "{n}");
+    assert!(!n.contains("blocked"), "{n}");
+    // Other classes: no claim that AppArmor denies it.
+    let k = ask(&p, "capability sys_admin");
+    assert_eq!(k.verdict, Verdict::Allow);
+    assert!(!notes(&k).contains("AppArmor denies"), "{}", notes(&k));
+}
+
+#[test]
+fn kill_mode_logs_killed_and_spares_quiet_denials() {
+    let p = policy_with("deny /b w,", ProfileMode::Kill);
+    let a = ask(&p, "w /etc/x");
+    assert_eq!(a.verdict, Verdict::Deny);
+    let n = notes(&a);
+    assert!(n.contains("apparmor=\"KILLED\""), "{n}");
+    assert!(n.contains("the process is killed"), "{n}");
+    let b = ask(&p, "w /b");
+    assert_eq!(b.verdict, Verdict::Deny);
+    let n = notes(&b);
+    assert!(!n.contains("the process is killed"), "{n}");
+    assert!(n.contains("without logging it or killing"), "{n}");
+}

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::diagnostics::Diagnostic;
 use crate::glob::{self, GlobSet};
-use crate::model::{AccessRule, Cond, Effect, Rule, RuleKind};
+use crate::model::{AccessRule, Cond, Effect, ProfileMode, Rule, RuleKind};
 use crate::resolve::tables::{NETWORK_FAMILIES, NETWORK_TYPES};
 
 /// One non-file rule, with its globs compiled into the profile's misc set.
@@ -705,16 +705,32 @@ pub(super) fn decide(pol: &CompiledPolicy, p: &CProfile, q: &Query) -> Decision 
             )
         })
         .collect();
+    // The notes follow the profile's mode: an unconfined profile mediates nothing, and
+    // complain mode lets through what no rule allows (`apply_mode` explains deny rules).
     if !allowed && !denied_by_rule {
-        notes.push(format!(
-            "no `{class}` rule allows `{want}`; AppArmor denies what no rule allows"
-        ));
+        notes.push(match p.mode {
+            ProfileMode::Unconfined => format!(
+                "no `{class}` rule allows `{want}`, but an unconfined profile refuses nothing \
+                 and logs nothing"
+            ),
+            ProfileMode::Complain => {
+                format!("no `{class}` rule allows `{want}`; complain mode does not enforce that")
+            }
+            _ => format!("no `{class}` rule allows `{want}`; AppArmor denies what no rule allows"),
+        });
     }
     if denied_by_rule {
-        notes.push(format!(
-            "`{want}` is refused by a deny rule, which no allow rule at the same priority can \
-             override"
-        ));
+        notes.push(if p.mode == ProfileMode::Unconfined {
+            format!(
+                "a deny rule covers `{want}`, but an unconfined profile does not enforce it and \
+                 logs nothing"
+            )
+        } else {
+            format!(
+                "`{want}` is refused by a deny rule, which no allow rule at the same priority \
+                 can override"
+            )
+        });
         notes.push(format!("{EXPLICIT_MARKER}{want}"));
     }
     if winners.iter().any(|r| matches!(r.kind, Kind::All)) {

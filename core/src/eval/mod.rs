@@ -1245,48 +1245,112 @@ impl CompiledPolicy {
         }
         let explicit = denied & res.deny;
         let implicit_denied = denied & !res.deny;
-        if implicit_denied != 0 {
-            notes.push(format!(
-                "no rule allows `{}` on `{path}`{}; AppArmor denies what no rule allows",
-                FilePerms(implicit_denied).letters(),
-                if owner {
-                    ""
-                } else {
-                    " for a file the process does not own"
+        let for_whom = if owner {
+            ""
+        } else {
+            " for a file the process does not own"
+        };
+        let logged_denials = denied & !res.quiet;
+        let quiet_denials = denied & res.quiet;
+        // The notes say what the kernel does in the profile's mode: an unconfined profile
+        // mediates nothing and logs nothing; complain mode follows `apply_mode` (a denial
+        // that is entirely quiet is blocked silently, anything else goes through and its
+        // non-quiet part is logged as ALLOWED); the other modes enforce.
+        match p.mode {
+            ProfileMode::Unconfined => {
+                if implicit_denied != 0 {
+                    notes.push(format!(
+                        "no rule allows `{}` on `{path}`{for_whom}, but an unconfined profile \
+                         refuses nothing and logs nothing",
+                        FilePerms(implicit_denied).letters()
+                    ));
                 }
-            ));
-        }
-        if explicit != 0 {
-            notes.push(format!(
-                "`{}` on `{path}` is refused by a deny rule, which no allow rule at the same \
-                 priority can override",
-                FilePerms(explicit).letters()
-            ));
+                if explicit != 0 {
+                    notes.push(format!(
+                        "a deny rule covers `{}` on `{path}`, but an unconfined profile does \
+                         not enforce it and logs nothing",
+                        FilePerms(explicit).letters()
+                    ));
+                }
+            }
+            ProfileMode::Complain => {
+                let blocked = explicit != 0 && quiet_denials != 0 && quiet_denials == denied;
+                if implicit_denied != 0 {
+                    notes.push(format!(
+                        "no rule allows `{}` on `{path}`{for_whom}; complain mode does not \
+                         enforce that",
+                        FilePerms(implicit_denied).letters()
+                    ));
+                }
+                if explicit != 0 {
+                    notes.push(format!(
+                        "`{}` on `{path}` is refused by a deny rule, which no allow rule at \
+                         the same priority can override",
+                        FilePerms(explicit).letters()
+                    ));
+                }
+                if blocked {
+                    notes.push(format!(
+                        "the denial of `{}` is quiet (plain `deny` rules are quiet, `audit \
+                         deny` ones are logged), so the access is blocked and nothing is \
+                         logged",
+                        FilePerms(quiet_denials).letters()
+                    ));
+                } else if denied != 0 {
+                    if logged_denials != 0 {
+                        notes.push(format!(
+                            "the access goes through and `{}` is logged (apparmor=\"ALLOWED\")",
+                            FilePerms(logged_denials).letters()
+                        ));
+                    }
+                    if quiet_denials != 0 {
+                        notes.push(format!(
+                            "`{}` is left out of the log: plain `deny` rules are quiet",
+                            FilePerms(quiet_denials).letters()
+                        ));
+                    }
+                }
+            }
+            ProfileMode::Enforce | ProfileMode::Kill | ProfileMode::Prompt => {
+                if implicit_denied != 0 {
+                    notes.push(format!(
+                        "no rule allows `{}` on `{path}`{for_whom}; AppArmor denies what no \
+                         rule allows",
+                        FilePerms(implicit_denied).letters()
+                    ));
+                }
+                if explicit != 0 {
+                    notes.push(format!(
+                        "`{}` on `{path}` is refused by a deny rule, which no allow rule at \
+                         the same priority can override",
+                        FilePerms(explicit).letters()
+                    ));
+                }
+                if logged_denials != 0 {
+                    // audit.c's aa_audit() turns a DENIED record into KILLED in kill mode.
+                    let tag = if p.mode == ProfileMode::Kill {
+                        "KILLED"
+                    } else {
+                        "DENIED"
+                    };
+                    notes.push(format!(
+                        "the denial of `{}` is logged (apparmor=\"{tag}\")",
+                        FilePerms(logged_denials).letters()
+                    ));
+                }
+                if quiet_denials != 0 {
+                    notes.push(format!(
+                        "the denial of `{}` is not logged: plain `deny` rules are quiet, \
+                         `audit deny` ones are logged",
+                        FilePerms(quiet_denials).letters()
+                    ));
+                }
+            }
         }
         if perms.contains(FilePerms::APPEND) && !perms.contains(FilePerms::WRITE) {
             notes.push("`w` in a rule also grants `a`".to_owned());
         }
 
-        let logged_denials = denied & !res.quiet;
-        if logged_denials != 0 {
-            // In complain mode aa_audit() logs a denial that is not quiet as ALLOWED.
-            let tag = if p.mode == ProfileMode::Complain {
-                "ALLOWED"
-            } else {
-                "DENIED"
-            };
-            notes.push(format!(
-                "the denial of `{}` is logged (apparmor=\"{tag}\")",
-                FilePerms(logged_denials).letters()
-            ));
-        }
-        if denied & res.quiet != 0 {
-            notes.push(format!(
-                "the denial of `{}` is not logged: plain `deny` rules are quiet, `audit deny` \
-                 ones are logged",
-                FilePerms(denied & res.quiet).letters()
-            ));
-        }
         Ok(Decision {
             query: query.to_string(),
             profile: p.name.clone(),
@@ -1578,9 +1642,23 @@ fn apply_mode(p: &CProfile, d: &mut Decision) {
         ),
         ProfileMode::Kill => {
             if d.verdict == Verdict::Deny {
-                d.notes.push(
-                    "the profile is in kill mode: the process is killed on this denial".to_owned(),
-                );
+                // aa_audit() sends the SIGKILL while logging; a denial that is entirely
+                // quiet returns its error before aa_audit() is reached (read in Linux
+                // 6.1's file.c and audit.c, the same path the complain-mode check below
+                // was booted on; kill mode itself was not booted).
+                if !d.quiet.is_empty() && d.quiet == d.denied {
+                    d.notes.push(
+                        "the profile is in kill mode, but this denial is quiet (plain `deny` \
+                         rules): the kernel returns the error without logging it or killing \
+                         the process"
+                            .to_owned(),
+                    );
+                } else {
+                    d.notes.push(
+                        "the profile is in kill mode: the process is killed on this denial"
+                            .to_owned(),
+                    );
+                }
             }
         }
         ProfileMode::Unconfined => {

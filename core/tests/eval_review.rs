@@ -272,3 +272,49 @@ fn kill_mode_logs_killed_and_spares_quiet_denials() {
     assert!(!n.contains("the process is killed"), "{n}");
     assert!(n.contains("without logging it or killing"), "{n}");
 }
+
+fn exec_text(p: &CompiledPolicy, q: &str) -> String {
+    let d = ask(p, q);
+    assert_eq!(d.verdict, Verdict::Allow, "{q}: {d:?}");
+    d.exec.unwrap().explanation
+}
+
+#[test]
+fn exec_to_a_profile_the_policy_lacks_says_what_happens() {
+    let p = policy_with(
+        "/usr/bin/ls px -> nothere,\n/usr/bin/cat pix -> nothere,\n/usr/bin/id pux -> nothere,\n\
+         /usr/bin/df px,\n/usr/bin/du pix,\n/usr/bin/ps cx -> kid,\n/usr/bin/top cix -> kid,\n\
+         /usr/bin/tee px -> t,",
+        ProfileMode::Enforce,
+    );
+    let ls = exec_text(&p, "x /usr/bin/ls");
+    assert!(
+        ls.contains("`nothere`, which is not in this policy"),
+        "{ls}"
+    );
+    assert!(ls.contains("the exec fails unless"), "{ls}");
+    let cat = exec_text(&p, "x /usr/bin/cat");
+    assert!(cat.contains("not in this policy"), "{cat}");
+    assert!(cat.contains("`i` fallback"), "{cat}");
+    assert!(cat.contains("stays in the current profile `t`"), "{cat}");
+    assert!(!cat.contains("exec fails"), "{cat}");
+    let id = exec_text(&p, "x /usr/bin/id");
+    assert!(id.contains("`u` fallback"), "{id}");
+    assert!(id.contains("runs unconfined"), "{id}");
+    // No profile attaches to the path: the same, with or without a fallback.
+    let df = exec_text(&p, "x /usr/bin/df");
+    assert!(df.contains("the exec fails unless"), "{df}");
+    let du = exec_text(&p, "x /usr/bin/du");
+    assert!(du.contains("`i` fallback"), "{du}");
+    assert!(!du.contains("exec fails"), "{du}");
+    // A missing child profile.
+    let ps = exec_text(&p, "x /usr/bin/ps");
+    assert!(ps.contains("`t//kid`, which is not defined"), "{ps}");
+    assert!(ps.contains("the exec fails unless"), "{ps}");
+    let top = exec_text(&p, "x /usr/bin/top");
+    assert!(top.contains("`i` fallback"), "{top}");
+    // A target that is in the policy is not called missing.
+    let tee = exec_text(&p, "x /usr/bin/tee");
+    assert!(tee.contains("runs under profile `t`"), "{tee}");
+    assert!(!tee.contains("not in this policy"), "{tee}");
+}

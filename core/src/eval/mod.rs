@@ -1538,76 +1538,109 @@ impl CompiledPolicy {
             Some(ExecKind::Unconfined) => ", or runs unconfined if that profile does not exist",
             _ => "",
         };
+        // What the kernel does when the target is not loaded: without a fallback the exec
+        // fails; `pix`/`cix` stay in the current profile, `pux`/`cux` run unconfined.
+        let missing = |what: String, whom: &str| -> String {
+            match m.fallback {
+                Some(ExecKind::Inherit) => format!(
+                    "{what}: unless {whom} is loaded, the `i` fallback applies and `{path}` \
+                     stays in the current profile `{}`",
+                    p.name
+                ),
+                Some(ExecKind::Unconfined) => format!(
+                    "{what}: unless {whom} is loaded, the `u` fallback applies and `{path}` \
+                     runs unconfined"
+                ),
+                _ => format!(
+                    "{what}: the exec fails unless {whom} is loaded (there is no `i` or `u` \
+                     fallback)"
+                ),
+            }
+        };
         let scrub_text = if m.scrub {
             " The environment is scrubbed (AT_SECURE)."
         } else {
             ""
         };
-        let (target, explanation) =
-            match m.kind {
-                ExecKind::Inherit => (
-                    Some(p.name.clone()),
-                    format!("`{path}` runs under the current profile `{}`.", p.name),
-                ),
-                ExecKind::Unconfined => (None, format!("`{path}` runs unconfined.{scrub_text}")),
-                // `-> &name`: the new program runs under a stack of both profiles.
-                ExecKind::Profile | ExecKind::Child
-                    if m.target.as_deref().is_some_and(|t| t.starts_with('&')) =>
-                {
-                    let stacked = m
-                        .target
-                        .as_deref()
-                        .map(|t| t.trim_start_matches('&'))
-                        .unwrap_or_default()
-                        .to_owned();
-                    let stacked = if m.kind == ExecKind::Child && !stacked.contains("//") {
-                        format!("{}//{stacked}", p.name)
-                    } else {
-                        stacked
-                    };
-                    (
-                        Some(format!("{}//&{stacked}", p.name)),
-                        format!(
-                            "`{path}` runs under the stack of the current profile `{}` and \
+        let (target, explanation) = match m.kind {
+            ExecKind::Inherit => (
+                Some(p.name.clone()),
+                format!("`{path}` runs under the current profile `{}`.", p.name),
+            ),
+            ExecKind::Unconfined => (None, format!("`{path}` runs unconfined.{scrub_text}")),
+            // `-> &name`: the new program runs under a stack of both profiles.
+            ExecKind::Profile | ExecKind::Child
+                if m.target.as_deref().is_some_and(|t| t.starts_with('&')) =>
+            {
+                let stacked = m
+                    .target
+                    .as_deref()
+                    .map(|t| t.trim_start_matches('&'))
+                    .unwrap_or_default()
+                    .to_owned();
+                let stacked = if m.kind == ExecKind::Child && !stacked.contains("//") {
+                    format!("{}//{stacked}", p.name)
+                } else {
+                    stacked
+                };
+                (
+                    Some(format!("{}//&{stacked}", p.name)),
+                    format!(
+                        "`{path}` runs under the stack of the current profile `{}` and \
                              `{stacked}`: an access must be allowed by both.{scrub_text}",
-                            p.name
-                        ),
-                    )
-                }
-                ExecKind::Profile => {
-                    let t = m.target.clone().or_else(|| {
-                        let mut a = Vec::new();
-                        self.attach.matches_into(path, &mut a);
-                        a.first().and_then(|&i| self.attachments.get(i)).cloned()
-                    });
-                    let text = match (&t, &m.target) {
-                        (Some(t), Some(_)) => format!("`{path}` runs under profile `{t}`"),
-                        (Some(t), None) => format!(
-                            "`{path}` runs under the profile attached to it, `{t}` in this policy"
-                        ),
-                        (None, _) => format!(
-                            "`{path}` runs under the profile attached to it (none in this policy: \
-                         the exec fails unless one is loaded)"
-                        ),
-                    };
-                    (t, format!("{text}{fallback_text}.{scrub_text}"))
-                }
-                ExecKind::Child => {
-                    let name = match &m.target {
-                        Some(t) if t.contains("//") => t.clone(),
-                        Some(t) => format!("{}//{t}", p.name),
-                        None => format!("{}//{path}", p.name),
-                    };
-                    let exists = p.children.iter().any(|c| c == &name);
-                    (
-                        Some(name.clone()),
-                        format!(
-                        "`{path}` runs under child profile `{name}`{}{fallback_text}.{scrub_text}",
-                        if exists { "" } else { " (not defined in this policy)" }
+                        p.name
                     ),
+                )
+            }
+            ExecKind::Profile => {
+                let t = m.target.clone().or_else(|| {
+                    let mut a = Vec::new();
+                    self.attach.matches_into(path, &mut a);
+                    a.first().and_then(|&i| self.attachments.get(i)).cloned()
+                });
+                let text = match (&t, &m.target) {
+                    (Some(t), Some(_)) if self.by_name.contains_key(t) => {
+                        format!("`{path}` runs under profile `{t}`{fallback_text}")
+                    }
+                    (Some(t), Some(_)) => missing(
+                        format!("`{path}` runs under profile `{t}`, which is not in this policy"),
+                        "a profile of that name",
+                    ),
+                    (Some(t), None) => format!(
+                        "`{path}` runs under the profile attached to it, `{t}` in this \
+                             policy{fallback_text}"
+                    ),
+                    (None, _) => missing(
+                        format!(
+                            "`{path}` runs under the profile attached to it, and none in this \
+                             policy attaches to it"
+                        ),
+                        "a profile attaching to it",
+                    ),
+                };
+                (t, format!("{text}.{scrub_text}"))
+            }
+            ExecKind::Child => {
+                let name = match &m.target {
+                    Some(t) if t.contains("//") => t.clone(),
+                    Some(t) => format!("{}//{t}", p.name),
+                    None => format!("{}//{path}", p.name),
+                };
+                let exists = p.children.iter().any(|c| c == &name);
+                let text = if exists {
+                    format!("`{path}` runs under child profile `{name}`{fallback_text}")
+                } else {
+                    missing(
+                        format!(
+                            "`{path}` runs under child profile `{name}`, which is not defined \
+                             in this policy"
+                        ),
+                        "a profile of that name",
                     )
-                }
-            };
+                };
+                (Some(name.clone()), format!("{text}.{scrub_text}"))
+            }
+        };
         ExecTransition {
             mode: m.letters(),
             kind: m.kind,

@@ -318,3 +318,28 @@ fn exec_to_a_profile_the_policy_lacks_says_what_happens() {
     assert!(tee.contains("runs under profile `t`"), "{tee}");
     assert!(!tee.contains("not in this policy"), "{tee}");
 }
+
+#[test]
+fn denial_lines_read_as_queries_that_parse_back() {
+    use armorlab_core::eval::parse_denial;
+    // ICMPv6 has no protocol keyword in apparmor_parser; the type carries the decision.
+    let (_, q) = parse_denial(
+        r#"apparmor="DENIED" operation="create" profile="p" pid=1 comm="ping" family="inet6" sock_type="raw" protocol=58 requested_mask="create" denied_mask="create""#,
+    )
+    .unwrap();
+    assert_eq!(q.to_string(), "network inet6 raw");
+    assert_eq!(parse_query(&q.to_string()).unwrap(), q);
+    // A link record without its target cannot be decided.
+    let e = parse_denial(
+        r#"apparmor="DENIED" operation="link" profile="p" name="/tmp/l" pid=3 comm="ln" requested_mask="l" denied_mask="l" fsuid=0 ouid=0"#,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("target="), "{e:?}");
+    // A signal name the parser does not know is refused with the query's advice.
+    let e = parse_denial(
+        r#"apparmor="DENIED" operation="signal" profile="p" pid=9 comm="x" requested_mask="send" denied_mask="send" signal=bogus peer="unconfined""#,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("signal send set=bogus"), "{e:?}");
+    assert!(e.help.unwrap_or_default().contains("rtmin+N"));
+}

@@ -1,7 +1,7 @@
 //! Reading kernel AppArmor audit lines (from `dmesg`, `journalctl` or `audit.log`) back into
 //! the profile that logged them and the query they describe.
 
-use super::query::{Query, QueryError};
+use super::query::{parse_query, Query, QueryError};
 use crate::model::FilePerms;
 use crate::resolve::tables::CAPABILITIES;
 
@@ -152,6 +152,27 @@ fn mask_perms(mask: &str) -> (FilePerms, bool) {
 /// e.g. `apparmor="DENIED" operation="open" profile="docker-default"
 /// name="/proc/sysrq-trigger" requested_mask="w" denied_mask="w" fsuid=0 ouid=0`.
 pub fn parse_denial(line: &str) -> Result<(String, Query), QueryError> {
+    let (profile, query) = read_denial(line)?;
+    // The web app and the CLI turn a denial into query text and read it back, so a denial
+    // must read as a query `parse_query` accepts (a path the kernel logged is already
+    // resolved, but a field could still carry something the query syntax refuses).
+    let text = query.to_string();
+    if let Err(e) = parse_query(&text) {
+        let mut out = err(
+            format!(
+                "the line reads as `{text}`, which is not a query armorlab can decide: {}",
+                e.message
+            ),
+            0,
+            line.len(),
+        );
+        out.help = e.help;
+        return Err(out);
+    }
+    Ok((profile, query))
+}
+
+fn read_denial(line: &str) -> Result<(String, Query), QueryError> {
     let f = fields(line)?;
     if get(&f, "apparmor").is_none() {
         return Err(err("not an AppArmor audit line", 0, line.len()).with_help(
@@ -375,7 +396,8 @@ pub fn parse_denial(line: &str) -> Result<(String, Query), QueryError> {
             "6" => Some("tcp".to_owned()),
             "17" => Some("udp".to_owned()),
             "1" => Some("icmp".to_owned()),
-            "58" => Some("icmpv6".to_owned()),
+            // ICMPv6 (58) has no protocol keyword in apparmor_parser; the socket type,
+            // which the line carries, is what the kernel mediates.
             _ => None,
         });
         return Ok((
@@ -417,7 +439,11 @@ pub fn parse_denial(line: &str) -> Result<(String, Query), QueryError> {
         owner = fsuid == ouid;
     }
     let link_target = if perms.contains(FilePerms::LINK) {
-        get(&f, "target").map(str::to_owned)
+        // The kernel decides a link on the pair, and its link records carry the target.
+        Some(get(&f, "target").map(str::to_owned).ok_or_else(|| {
+            err("the link line names no `target=`", name.start, name.end)
+                .with_help("a link is decided on its target as well; paste the whole line")
+        })?)
     } else {
         None
     };

@@ -343,3 +343,14 @@ fn denial_lines_read_as_queries_that_parse_back() {
     assert!(e.message.contains("signal send set=bogus"), "{e:?}");
     assert!(e.help.unwrap_or_default().contains("rtmin+N"));
 }
+
+#[test]
+fn very_long_rlimit_numbers_are_read_not_refused() {
+    // apparmor_parser 3.0.8 accepts `set rlimit nofile <= 99999999999999999999999`.
+    let long = "9".repeat(60);
+    let p = policy_with("set rlimit nofile <= 1024,", ProfileMode::Enforce);
+    let d = ask(&p, &format!("rlimit nofile {long}"));
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(!notes(&d).contains("cannot read"), "{}", notes(&d));
+    assert_eq!(ask(&p, "rlimit nofile infinity").verdict, Verdict::Deny);
+}

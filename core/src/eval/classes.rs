@@ -385,7 +385,13 @@ fn rlimit_value(resource: &str, s: &str) -> Option<u128> {
     if digits == 0 {
         return None;
     }
-    let n: i128 = s.get(..sign + digits)?.parse().ok()?;
+    // apparmor_parser accepts numbers of any length (it saturates), so a number too long
+    // for i128 is read as the largest one rather than refused.
+    let n: i128 = match s.get(..sign + digits)?.parse() {
+        Ok(n) => n,
+        Err(_) if sign == 0 => i128::MAX,
+        Err(_) => return None,
+    };
     // Nice values run from -20 to 19: apparmor_parser 3.0.8 stores `20 + value`, so they
     // compare in the order written. Every other value is a count of the resource's unit.
     let n = if resource == "nice" {
@@ -393,7 +399,7 @@ fn rlimit_value(resource: &str, s: &str) -> Option<u128> {
     } else {
         n
     };
-    u128::try_from(n).ok()?.checked_mul(mult)
+    Some(u128::try_from(n).ok()?.saturating_mul(mult))
 }
 
 /// The access word a query asks for and the class it belongs to.

@@ -508,9 +508,10 @@ fn parse_query_at(text: &str, base: usize) -> Result<Query, QueryError> {
                 first.end,
             )?;
             let domain = one_of(d, NETWORK_FAMILIES, "network domain")?;
-            // After the family comes a socket type, a protocol, or a type and then a
-            // protocol, as in `network` rules; anything else would be decided by the
-            // family alone, which is a verdict for a question nobody asked.
+            // A query describes a socket as socket(2) makes it: a family, then a type, a
+            // protocol, or a type and a protocol, each a word apparmor_parser knows.
+            // Anything else would be decided on the family alone, a verdict for a
+            // question nobody asked.
             let (sock_type, protocol) = match args.positional.get(1) {
                 None => (None, None),
                 Some(t) if NETWORK_TYPES.contains(&t.text.to_ascii_lowercase().as_str()) => {
@@ -522,21 +523,15 @@ fn parse_query_at(text: &str, base: usize) -> Result<Query, QueryError> {
                     (Some(t.text.to_ascii_lowercase()), p)
                 }
                 Some(t) => {
-                    if !NETWORK_PROTOCOLS.contains(&t.text.to_ascii_lowercase().as_str()) {
-                        let words: Vec<&str> = NETWORK_TYPES
-                            .iter()
-                            .chain(NETWORK_PROTOCOLS)
-                            .copied()
-                            .collect();
-                        return Err(one_of(t, &words, "socket type or protocol")
-                            .err()
-                            .unwrap_or_else(|| {
-                                QueryError::new("unknown socket type", t.start, t.end)
-                            }));
-                    }
-                    let after = args.positional.get(2..).unwrap_or(&[]);
-                    expect_end(after, "the protocol")?;
-                    (None, Some(t.text.to_ascii_lowercase()))
+                    // Not a type, so it must be a protocol; the error lists both.
+                    let words: Vec<&str> = NETWORK_TYPES
+                        .iter()
+                        .chain(NETWORK_PROTOCOLS)
+                        .copied()
+                        .collect();
+                    let p = one_of(t, &words, "socket type or protocol")?;
+                    expect_end(args.positional.get(2..).unwrap_or(&[]), "the protocol")?;
+                    (None, Some(p))
                 }
             };
             expect_end(args.positional.get(3..).unwrap_or(&[]), "the protocol")?;

@@ -354,3 +354,13 @@ fn very_long_rlimit_numbers_are_read_not_refused() {
     assert!(!notes(&d).contains("cannot read"), "{}", notes(&d));
     assert_eq!(ask(&p, "rlimit nofile infinity").verdict, Verdict::Deny);
 }
+
+#[test]
+fn a_missing_exec_target_outside_enforce_mode_names_the_mode() {
+    let p = policy_with("/usr/bin/ls px -> nothere,", ProfileMode::Complain);
+    let d = ask(&p, "x /usr/bin/ls");
+    let text = d.exec.unwrap().explanation;
+    assert!(text.contains("not in this policy"), "{text}");
+    assert!(text.contains("in enforce mode the exec fails"), "{text}");
+    assert!(text.contains("complain mode"), "{text}");
+}

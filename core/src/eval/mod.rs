@@ -1551,9 +1551,16 @@ impl CompiledPolicy {
                     "{what}: unless {whom} is loaded, the `u` fallback applies and `{path}` \
                      runs unconfined"
                 ),
-                _ => format!(
+                // Read in domain.c for enforce mode; complain mode's handling of a
+                // missing target was not checked, so the sentence names the mode.
+                _ if p.mode == ProfileMode::Enforce => format!(
                     "{what}: the exec fails unless {whom} is loaded (there is no `i` or `u` \
                      fallback)"
+                ),
+                _ => format!(
+                    "{what}: in enforce mode the exec fails unless {whom} is loaded (there is \
+                     no `i` or `u` fallback); what {} mode does then was not checked",
+                    format!("{:?}", p.mode).to_lowercase()
                 ),
             }
         };

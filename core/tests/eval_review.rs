@@ -364,3 +364,23 @@ fn a_missing_exec_target_outside_enforce_mode_names_the_mode() {
     assert!(text.contains("in enforce mode the exec fails"), "{text}");
     assert!(text.contains("complain mode"), "{text}");
 }
+
+#[test]
+fn an_unconfined_profile_ignores_its_exec_rules() {
+    let p = policy_with(
+        "/usr/bin/ls px -> nothere,\n/usr/bin/id ix,",
+        ProfileMode::Unconfined,
+    );
+    for q in ["x /usr/bin/ls", "x /usr/bin/id", "x /usr/bin/df"] {
+        let d = ask(&p, q);
+        assert_eq!(d.verdict, Verdict::Allow, "{q}");
+        let x = d.exec.unwrap_or_else(|| panic!("{q}: no exec explanation"));
+        assert!(
+            x.explanation.contains("exec rules do not apply"),
+            "{q}: {}",
+            x.explanation
+        );
+        assert!(!x.explanation.contains("nothere"), "{q}: {}", x.explanation);
+        assert_eq!(x.target.as_deref(), Some("t"), "{q}");
+    }
+}

@@ -1203,6 +1203,15 @@ impl CompiledPolicy {
                 exec = Some(self.transition(p, path, first));
             }
         }
+        // domain.c: a profile in unconfined mode ignores its exec rules; the new program
+        // runs under a profile that attaches to it, or stays where it is.
+        if p.mode == ProfileMode::Unconfined && requested & FilePerms::EXEC.0 != 0 {
+            let mode = exec
+                .as_ref()
+                .map(|x| x.mode.clone())
+                .unwrap_or_else(|| "x".to_owned());
+            exec = Some(self.unconfined_exec(p, path, mode));
+        }
 
         // The deciding rules: for each requested bit, the winners (deny rules for denied
         // bits, allow rules for allowed bits).
@@ -1528,6 +1537,42 @@ impl CompiledPolicy {
             ));
         }
         (true, false, false, res.audit & b != 0, notes, rules)
+    }
+
+    /// The exec of a profile in unconfined mode: its exec rules do not apply (domain.c's
+    /// profile_transition() looks only for a profile attaching to the program).
+    fn unconfined_exec(&self, p: &CProfile, path: &str, mode: String) -> ExecTransition {
+        let mut a = Vec::new();
+        self.attach.matches_into(path, &mut a);
+        let attached = a.first().and_then(|&i| self.attachments.get(i)).cloned();
+        let (kind, target, explanation) = match attached {
+            Some(t) => (
+                ExecKind::Profile,
+                t.clone(),
+                format!(
+                    "the profile is in unconfined mode, so its exec rules do not apply: \
+                     `{path}` runs under `{t}`, the profile in this policy that attaches to it."
+                ),
+            ),
+            None => (
+                ExecKind::Inherit,
+                p.name.clone(),
+                format!(
+                    "the profile is in unconfined mode, so its exec rules do not apply: \
+                     `{path}` stays in `{}` (still unconfined) unless a loaded profile \
+                     attaches to it.",
+                    p.name
+                ),
+            ),
+        };
+        ExecTransition {
+            mode,
+            kind,
+            target: Some(target),
+            scrub: false,
+            fallback: None,
+            explanation,
+        }
     }
 
     fn transition(&self, p: &CProfile, path: &str, m: &ExecMode) -> ExecTransition {

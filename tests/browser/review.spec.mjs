@@ -206,3 +206,21 @@ test('dialogs keep focus inside, give it back on close, and close on the backdro
   await page.mouse.click(10, 790);
   await expect(page.locator('.overlay')).toHaveCount(0);
 });
+
+test('the query syntax is documented in place and a bad query says how to fix it', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('.syntax summary').click();
+  const example = page.locator('.syntax .example', { hasText: 'mount fstype=proc proc -> /mnt' });
+  await example.click();
+  await expect(page.locator('#add-query')).toHaveValue('mount fstype=proc proc -> /mnt');
+  await expect(page.locator('#add-query')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(row(page, 'mount fstype=proc proc -> /mnt')).toHaveAttribute('data-verdict', 'deny');
+  // A query the parser does not know shows the core's advice with the message.
+  await page.locator('#add-query').fill('file,');
+  await page.keyboard.press('Enter');
+  const detail = row(page, 'file,').locator('.q-detail');
+  await expect(detail).toContainText('unknown query');
+  await expect(detail).toContainText('help:');
+  await expect(detail.locator('code', { hasText: 'capability' }).first()).toBeVisible();
+});

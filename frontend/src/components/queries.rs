@@ -64,6 +64,23 @@ pub fn Queries(props: &QueriesProps) -> Html {
             }
         })
     };
+    // The syntax reference: clicking an example puts it into the box, ready to edit.
+    let examples_ref = add_ref.clone();
+    let examples = crate::prose::QUERY_EXAMPLES.iter().map(move |(example, what)| {
+        let r = examples_ref.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                i.set_value(example);
+                let _ = i.focus();
+            }
+        });
+        html! {
+            <li>
+                <button type="button" class="example" {onclick}><code>{ *example }</code></button>
+                <span class="what">{ " — " }{ rich(what) }</span>
+            </li>
+        }
+    });
     let count = props.rows.len();
     let rows = props.rows.iter().enumerate().map(|(i, row)| {
         let outcome = props.outcomes.get(i);
@@ -85,6 +102,11 @@ pub fn Queries(props: &QueriesProps) -> Html {
                         <button type="submit">{ "Add" }</button>
                     </div>
                 </form>
+                <details class="syntax">
+                    <summary>{ "Query syntax" }</summary>
+                    <p class="hint">{ "One access per query, as " }<code>{ "armorlab test" }</code>{ " reads it. Click an example to put it in the box." }</p>
+                    <ul class="examples">{ for examples }</ul>
+                </details>
                 <form class="add-denial" onsubmit={on_denial}>
                     <label for="add-denial">{ "…or paste a kernel denial line" }</label>
                     <div class="row">

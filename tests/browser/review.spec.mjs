@@ -224,3 +224,17 @@ test('the query syntax is documented in place and a bad query says how to fix it
   await expect(detail).toContainText('help:');
   await expect(detail.locator('code', { hasText: 'capability' }).first()).toBeVisible();
 });
+
+test('a denial from a profile the text does not define says which profile answered', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('#add-denial').fill('audit: type=1400 audit(1.2:3): apparmor="DENIED" operation="open" profile="cri-containerd.apparmor.d" name="/proc/kcore" pid=1 comm="cat" requested_mask="r" denied_mask="r" fsuid=0 ouid=0');
+  await page.keyboard.press('Enter');
+  await expect(row(page, 'r /proc/kcore').last()).toHaveAttribute('data-verdict', 'deny');
+  const note = page.locator('.warning-note');
+  await expect(note).toContainText('cri-containerd.apparmor.d');
+  await expect(note).toContainText('answers below are for docker-default');
+  // With the matching profile loaded the warning goes away.
+  await page.locator('#template-select').selectOption('containerd-default');
+  await expect(page.locator('.evaluated')).toContainText('cri-containerd.apparmor.d');
+  await expect(note).toHaveCount(0);
+});

@@ -22,6 +22,9 @@ pub struct QueriesProps {
     /// Compact, read-only rows (embed mode).
     #[prop_or_default]
     pub compact: bool,
+    /// A profile asked for (by a pasted denial line) that the text does not define.
+    #[prop_or_default]
+    pub missing_profile: Option<AttrValue>,
     /// Sends actions.
     pub dispatch: Callback<Action>,
 }
@@ -118,6 +121,14 @@ pub fn Queries(props: &QueriesProps) -> Html {
                 </form>
                 if let Some(p) = &props.evaluated {
                     <p class="evaluated">{ "Evaluated against profile " }<code>{ p.clone() }</code></p>
+                }
+                // A denial from another profile answered by this one would mislead: say so.
+                if let Some(m) = &props.missing_profile {
+                    <p class="warning-note" role="status">
+                        { "The denial line names profile " }<code>{ m.clone() }</code>
+                        { ", which this text does not define: the answers below are for " }
+                        <code>{ props.evaluated.clone().unwrap_or_default() }</code>{ "." }
+                    </p>
                 }
             }
             <ol class="rows">{ for rows }</ol>

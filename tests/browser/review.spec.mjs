@@ -24,6 +24,10 @@ test('why says what each rule does instead of repeating its letters', async ({ p
   const star = r.locator('.why .rule', { hasText: 'deny @{PROC}/* w' });
   await expect(star.locator('.rule-text')).toHaveText('deny @{PROC}/* w');
   await expect(star.locator('.perms')).toHaveText('→ denies w');
+  // An open "why" looks different from a closed one.
+  const bg = (loc) => loc.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await bg(r.locator('.why-btn'))).not.toBe(
+    await bg(row(page, 'r /proc/kcore').locator('.why-btn')));
   const allow = row(page, 'w /proc/sys/kernel/shmmax');
   await allow.getByRole('button', { name: 'why' }).click();
   await expect(allow.locator('.why .rule .perms')).toHaveText('→ allows w');

@@ -242,3 +242,18 @@ test('a denial from a profile the text does not define says which profile answer
   await expect(page.locator('.evaluated')).toContainText('cri-containerd.apparmor.d');
   await expect(note).toHaveCount(0);
 });
+
+test('in an embed, a rule\'s line button shows the rule in the profile', async ({ page }) => {
+  await page.goto('./#embed&template=docker-default-docs&q=w%20/proc/sys/kernel/core_pattern&q=signal%20receive%20peer%3Dunconfined');
+  const r = row(page, 'w /proc/sys/kernel/core_pattern');
+  await expect(r).toHaveAttribute('data-verdict', 'allow');
+  await r.locator('.why .rule button.jump').first().click();
+  const selected = await page.locator('#editor').evaluate(
+    (ta) => ta.value.slice(ta.selectionStart, ta.selectionEnd));
+  expect(selected).toContain('file');
+  await expect(page.locator('.mark-bg')).toBeVisible();
+  // A rule from an include cannot be shown in an embed, so it is not offered as a button.
+  const sig = row(page, 'signal receive peer=unconfined');
+  await expect(sig.locator('.why .rule .jump', { hasText: 'abstractions/base' }).first()).toBeVisible();
+  await expect(sig.locator('.why .rule button.jump', { hasText: 'abstractions/base' })).toHaveCount(0);
+});

@@ -429,7 +429,7 @@ pub fn App() -> Html {
                 <div class="banners">{ for banner }</div>
                 <div class="embed-body">
                     <Editor id="editor" label="profile text" text={state.profile.clone()}
-                            diagnostics={file_diags} readonly=true on_change={Callback::noop()} />
+                            diagnostics={file_diags} readonly=true {mark} on_change={Callback::noop()} />
                     <Queries rows={state.queries.clone()} outcomes={view.outcomes.clone()}
                              expanded={state.expanded.clone()} main_name={main_name}
                              evaluated={evaluated.map(AttrValue::from)} compact=true dispatch={dispatch.clone()} />

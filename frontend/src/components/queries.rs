@@ -210,6 +210,7 @@ pub fn Row(props: &RowProps) -> Html {
                     )
                 };
                 let role = crate::prose::rule_role(&r.effect, &r.perms);
+                let main_file = file == OpenFile::Main;
                 let onclick = {
                     let d = d.clone();
                     let (start, end) = (r.start, r.end);
@@ -225,6 +226,10 @@ pub fn Row(props: &RowProps) -> Html {
                     <li class={classes!("rule", r.effect.clone())}>
                         if r.implicit {
                             <span class="jump implicit" title="added by apparmor_parser itself">{ "implicit" }</span>
+                        } else if props.compact && !main_file {
+                            // An embed shows only the profile: an include's rule has nowhere
+                            // to jump to, so its place is plain text.
+                            <span class="jump static">{ place }</span>
                         } else {
                             <button type="button" class="jump" {onclick}
                                     title="show this rule in the editor">{ place }</button>

@@ -257,3 +257,13 @@ test('in an embed, a rule\'s line button shows the rule in the profile', async (
   await expect(sig.locator('.why .rule .jump', { hasText: 'abstractions/base' }).first()).toBeVisible();
   await expect(sig.locator('.why .rule button.jump', { hasText: 'abstractions/base' })).toHaveCount(0);
 });
+
+test('line numbers stay visible when long lines scroll sideways', async ({ page }) => {
+  await openFresh(page);
+  const editor = page.locator('.editor');
+  const before = await page.locator('.gutter').boundingBox();
+  await editor.evaluate((el) => { el.scrollLeft = 400; });
+  expect(await editor.evaluate((el) => el.scrollLeft)).toBeGreaterThan(100);
+  const after = await page.locator('.gutter').boundingBox();
+  expect(after.x).toBe(before.x);
+});

@@ -267,3 +267,16 @@ test('line numbers stay visible when long lines scroll sideways', async ({ page 
   const after = await page.locator('.gutter').boundingBox();
   expect(after.x).toBe(before.x);
 });
+
+test('the editor tells keyboard users how to leave it, and Escape then Tab does', async ({ page }) => {
+  await openFresh(page);
+  const ed = page.locator('#editor');
+  const hintId = await ed.getAttribute('aria-describedby');
+  await expect(page.locator(`#${hintId}`)).toHaveText(/Escape, then Tab/);
+  const before = await editorText(page);
+  await ed.focus();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  await expect(ed).not.toBeFocused();
+  expect(await editorText(page)).toBe(before);
+});

@@ -64,14 +64,28 @@ pub fn display_name(path: &Path) -> String {
 /// Reads and analyzes a profile file.
 pub fn analyze_file(inc: &IncludeArgs, path: &Path) -> Result<Analyzed, CliError> {
     let text = read_input(path)?;
-    let provider = FsProvider::new(&inc.include);
+    let provider = FsProvider::new(&inc.search_dirs());
     Ok(engine::analyze(&display_name(path), &text, &provider))
 }
 
-/// Prints every diagnostic; returns the number of errors.
+/// The most diagnostics shown for one file: a file that is not a profile at all (a
+/// licence, a template) gives hundreds, and the first ones say what is wrong.
+const MAX_SHOWN_DIAGNOSTICS: usize = 50;
+
+/// Prints the diagnostics (at most [`MAX_SHOWN_DIAGNOSTICS`], then how many more there
+/// are); returns the number of errors.
 pub fn report_diagnostics(style: Style, a: &Analyzed) -> usize {
-    for d in &a.diagnostics {
+    for d in a.diagnostics.iter().take(MAX_SHOWN_DIAGNOSTICS) {
         print_diagnostic(style, &a.sources, d);
+    }
+    let rest = a.diagnostics.get(MAX_SHOWN_DIAGNOSTICS..).unwrap_or(&[]);
+    if !rest.is_empty() {
+        let errors = rest.iter().filter(|d| d.is_error()).count();
+        errln!(
+            "{}: {} more diagnostic(s) not shown ({errors} error(s)); `armorlab check --format json` lists them all\n",
+            style.blue("note"),
+            rest.len()
+        );
     }
     a.diagnostics.iter().filter(|d| d.is_error()).count()
 }
@@ -124,11 +138,30 @@ pub fn check(
 ) -> Result<u8, CliError> {
     let style = Style::stderr(color);
     let mut out = std::io::stdout().lock();
-    let mut io_failed = false;
+    let mut unreadable = 0usize;
     let mut invalid = 0usize;
     let (mut errors, mut warnings) = (0usize, 0usize);
-    for path in files {
-        let a = match analyze_file(inc, path) {
+    let files = expand_directories(files);
+    for path in &files {
+        if path.is_dir() {
+            let message = format!("`{}` holds no profile files", path.display());
+            crate::report::print_error(
+                style,
+                &message,
+                Some("name the profile files, or a directory that contains them"),
+            );
+            if format == Format::Json {
+                let obj = serde_json::json!({
+                    "file": display_name(path),
+                    "valid": false,
+                    "error": message,
+                });
+                writeln!(out, "{obj}")?;
+            }
+            unreadable += 1;
+            continue;
+        }
+        let mut a = match analyze_file(inc, path) {
             Ok(a) => a,
             Err(CliError::Fatal { message, help }) => {
                 crate::report::print_error(style, &message, help.as_deref());
@@ -141,11 +174,12 @@ pub fn check(
                     });
                     writeln!(out, "{obj}")?;
                 }
-                io_failed = true;
+                unreadable += 1;
                 continue;
             }
             Err(e) => return Err(e),
         };
+        engine::add_compile_diagnostics(&mut a);
         let e = a.diagnostics.iter().filter(|d| d.is_error()).count();
         let w = a
             .diagnostics
@@ -173,25 +207,67 @@ pub fn check(
         }
     }
     if format == Format::Human {
+        // A file that could not be read was not checked: the summary says so, instead of
+        // counting it among the files found valid.
+        let unreadable_part = if unreadable > 0 {
+            format!(", {unreadable} unreadable")
+        } else {
+            String::new()
+        };
         let summary = format!(
-            "checked {} file(s): {} invalid, {errors} error(s), {warnings} warning(s)",
+            "checked {} file(s): {invalid} invalid{unreadable_part}, {errors} error(s), {warnings} warning(s)",
             files.len(),
-            invalid
         );
-        let painted = if invalid > 0 || io_failed {
+        let painted = if invalid > 0 || unreadable > 0 {
             style.red(&summary)
         } else {
             style.green(&summary)
         };
         let _ = writeln!(std::io::stderr().lock(), "{painted}");
     }
-    Ok(if io_failed {
+    Ok(if unreadable > 0 {
         EXIT_ERROR
     } else if invalid > 0 {
         EXIT_PROBLEMS
     } else {
         EXIT_OK
     })
+}
+
+/// Replaces each directory argument by the profile files in it, like `apparmor_parser`
+/// given a directory: regular files directly inside, in name order, without the entries
+/// it skips (dot files, `README`, backups, package-manager leftovers) and without
+/// subdirectories such as `abstractions/`, which hold include files rather than profiles.
+/// An unreadable directory stays as it is, so reading it reports the error.
+fn expand_directories(files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in files {
+        if path == Path::new("-") || !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(path) else {
+            out.push(path.clone());
+            continue;
+        };
+        let mut inside: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !armorlab_core::resolve::skipped_include_entry(&name)
+            })
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        inside.sort();
+        if inside.is_empty() {
+            // Kept, so that `check` reports the directory instead of checking nothing.
+            out.push(path.clone());
+        }
+        out.extend(inside);
+    }
+    out
 }
 
 /// One query with where it came from and what it expects.
@@ -201,6 +277,130 @@ struct QueryItem {
     origin: Option<(String, usize)>,
     /// The whole line (or argument) the query came from, for snippets.
     line: String,
+    /// Why the line's `expect` prefix is malformed, already reported on stderr; the item
+    /// only keeps its place in the JSON output.
+    malformed: Option<String>,
+}
+
+/// Where in a query line an `expect` problem is: the word after `expect` when there is
+/// one, else the whole line, as (1-based column, width) in characters.
+fn expectation_problem_at(line: &str) -> (usize, usize) {
+    let indent = line.len() - line.trim_start().len();
+    let after = line
+        .get(indent..)
+        .and_then(|t| t.strip_prefix("expect"))
+        .unwrap_or("");
+    let word = after.trim_start();
+    let word_start = line.len() - word.len();
+    match word.split_whitespace().next() {
+        Some(w) if !matches!(w, "allow" | "deny") => {
+            let col = line.get(..word_start).map_or(0, |p| p.chars().count());
+            (col + 1, w.chars().count())
+        }
+        _ => (
+            line.get(..indent).map_or(0, |p| p.chars().count()) + 1,
+            line.trim().chars().count().max(1),
+        ),
+    }
+}
+
+/// A query line without its trailing comment: a `#` after whitespace and outside double
+/// quotes starts a comment, as in profiles, so a test file can say why each line is there.
+/// A `#` inside a path (`/tmp/a#b`) stays.
+fn strip_trailing_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted && prev_space => return line.get(..i).unwrap_or(line).trim_end(),
+            _ => {}
+        }
+        prev_space = c.is_whitespace();
+    }
+    line
+}
+
+/// A query path the kernel never sees: it mediates the resolved path of a file, without
+/// `//`, `.` or `..`, so deciding on such text would give a verdict for a path no process
+/// can present. Returns the problem, pointing at the path, with the lexically resolved
+/// form as advice.
+fn non_canonical_path(query: &str) -> Option<engine::QueryProblem> {
+    // Words split at whitespace outside double quotes, with their byte offsets.
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut quoted = false;
+    let mut start: Option<usize> = None;
+    for (i, c) in query.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c.is_whitespace() && !quoted {
+            if let Some(st) = start.take() {
+                words.push((st, query.get(st..i).unwrap_or("")));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        words.push((st, query.get(st..).unwrap_or("")));
+    }
+    // After `->`, `change_profile` and `pivot_root` name a profile, where `//` separates
+    // a hat or child (`/usr/bin/man//filter`), not path components.
+    let names_profile = matches!(
+        words.first().map(|w| w.1),
+        Some("change_profile" | "pivot_root")
+    );
+    let mut after_arrow = false;
+    for (start, word) in words {
+        if word == "->" {
+            after_arrow = true;
+            continue;
+        }
+        if after_arrow && names_profile {
+            continue;
+        }
+        let token = word.trim_matches('"');
+        let quote = usize::from(word.starts_with('"'));
+        if !token.starts_with('/') {
+            continue;
+        }
+        let segments: Vec<&str> = token.split('/').skip(1).collect();
+        let last = segments.len().saturating_sub(1);
+        let odd = segments
+            .iter()
+            .enumerate()
+            .any(|(i, seg)| matches!(*seg, "." | "..") || (seg.is_empty() && i != last));
+        if !odd {
+            continue;
+        }
+        let mut resolved: Vec<&str> = Vec::new();
+        for seg in &segments {
+            match *seg {
+                "" | "." => {}
+                ".." => {
+                    resolved.pop();
+                }
+                other => resolved.push(other),
+            }
+        }
+        let trailing = if token.ends_with('/') && !resolved.is_empty() {
+            "/"
+        } else {
+            ""
+        };
+        let suggestion = format!("/{}{trailing}", resolved.join("/"));
+        return Some(engine::QueryProblem {
+            message: format!(
+                "`{token}` is not a path the kernel decides on: it mediates the resolved path, without `//`, `.` or `..`"
+            ),
+            offset: Some(start + quote),
+            help: Some(format!(
+                "write the resolved path, e.g. `{suggestion}` (when no symbolic link is on the way)"
+            )),
+        });
+    }
+    None
 }
 
 /// Splits an `expect allow|deny` prefix off a query.
@@ -252,6 +452,7 @@ pub fn test(
                 expect,
                 origin: None,
                 line: a.clone(),
+                malformed: None,
             }),
             Err(msg) => return Err(CliError::fatal(format!("in query `{a}`: {msg}"))),
         }
@@ -263,11 +464,17 @@ pub fn test(
                 .read_to_string(&mut s)
                 .map_err(|e| CliError::fatal(format!("cannot read queries from stdin: {e}")))?;
             s
+        } else if qf.is_dir() {
+            return Err(CliError::fatal_help(
+                format!("cannot read `{}`: it is a directory", qf.display()),
+                "give a file with one query per line, e.g. `expect deny w /proc/sysrq-trigger`",
+            ));
         } else {
             read_input(qf)?
         };
         let qname = display_name(qf);
-        for (i, line) in text.lines().enumerate() {
+        for (i, full_line) in text.lines().enumerate() {
+            let line = strip_trailing_comment(full_line);
             let t = line.trim();
             if t.is_empty() || t.starts_with('#') {
                 continue;
@@ -278,9 +485,18 @@ pub fn test(
                     expect,
                     origin: Some((qname.clone(), i + 1)),
                     line: line.to_owned(),
+                    malformed: None,
                 }),
                 Err(msg) => {
                     bad_queries += 1;
+                    items.push(QueryItem {
+                        text: t.to_owned(),
+                        expect: None,
+                        origin: Some((qname.clone(), i + 1)),
+                        line: line.to_owned(),
+                        malformed: Some(msg.clone()),
+                    });
+                    let (col, width) = expectation_problem_at(line);
                     errprint!(
                         "{}: {msg}\n{}",
                         style.red("error"),
@@ -289,15 +505,23 @@ pub fn test(
                             &qname,
                             line,
                             i as u32 + 1,
-                            1,
-                            line.chars().count()
+                            col as u32,
+                            width
                         )
                     );
                 }
             }
         }
     }
-    if items.is_empty() && bad_queries == 0 {
+    if items.iter().all(|i| i.malformed.is_some()) && bad_queries == 0 {
+        if let Some(qf) = queries_file {
+            // An empty test file in CI is a mistake (a wrong path, a truncated file), not a
+            // suite that passes.
+            return Err(CliError::fatal_help(
+                format!("`{}` holds no queries", display_name(qf)),
+                "write one query per line, e.g. `expect deny w /proc/sysrq-trigger`; lines starting with `#` are comments",
+            ));
+        }
         return Err(CliError::fatal_help(
             "no queries given",
             "pass queries as arguments, e.g. `'w /proc/sysrq-trigger'`, or `--queries FILE`",
@@ -328,7 +552,15 @@ pub fn test(
             if !compiled.profile_names().iter().any(|n| n == p) {
                 return Err(CliError::fatal_help(
                     format!("`{}` defines no profile `{p}`", file.display()),
-                    format!("it defines {}", compiled.profile_names().join(", ")),
+                    format!(
+                        "it defines {}",
+                        compiled
+                            .profile_names()
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
             p.to_owned()
@@ -344,11 +576,22 @@ pub fn test(
             .as_ref()
             .map(|(f, l)| format!("{f}:{l}: "))
             .unwrap_or_default();
-        let decision = match compiled.decide(&name, &item.text) {
+        if let Some(msg) = &item.malformed {
+            if format == Format::Json {
+                writeln!(out, "{}", query_error_json(item, msg))?;
+            }
+            continue;
+        }
+        let decision = match non_canonical_path(&item.text)
+            .map_or_else(|| compiled.decide(&name, &item.text), Err)
+        {
             Ok(d) => d,
             Err(e) => {
                 bad_queries += 1;
                 report_query_problem(style, item, &e);
+                if format == Format::Json {
+                    writeln!(out, "{}", query_error_json(item, &e.message))?;
+                }
                 continue;
             }
         };
@@ -369,6 +612,10 @@ pub fn test(
                 if let Some(map) = obj.as_object_mut() {
                     map.entry("query")
                         .or_insert_with(|| serde_json::Value::String(item.text.clone()));
+                    // `query` is the canonical form (`capability sys_admin` for
+                    // `capability CAP_SYS_ADMIN`); `input` is what the user wrote, so
+                    // results can be matched back to the queries that produced them.
+                    map.insert("input".into(), item.text.clone().into());
                     if let Some(e) = &item.expect {
                         map.insert("expect".into(), e.clone().into());
                         map.insert("pass".into(), pass.unwrap_or(false).into());
@@ -406,6 +653,20 @@ pub fn test(
     } else {
         EXIT_OK
     })
+}
+
+/// The JSON line for a query that could not be decided: JSON consumers see every query,
+/// decided or not, as `check` shows every file.
+fn query_error_json(item: &QueryItem, message: &str) -> serde_json::Value {
+    let mut obj = serde_json::json!({
+        "query": item.text,
+        "input": item.text,
+        "error": message,
+    });
+    if let (Some(map), Some((f, l))) = (obj.as_object_mut(), &item.origin) {
+        map.insert("source".into(), serde_json::json!({ "file": f, "line": l }));
+    }
+    obj
 }
 
 /// Prints why a query could not be decided, pointing into the line it came from.
@@ -475,11 +736,28 @@ fn write_human_decision(
         (Some(false), Some(e)) => format!("{} (expected {e}) ", style.red("FAIL")),
         _ => String::new(),
     };
-    writeln!(out, "{exp}{tag} {where_}{}", style.bold(&item.text))?;
+    // A profile in complain or unconfined mode lets through what its rules do not grant:
+    // the verdict is `allow` while `denied` still lists those permissions, so the output
+    // says which mode decided instead of seeming to contradict itself.
+    let mode = d.get("mode").and_then(|m| m.as_str()).unwrap_or("enforce");
+    let lenient = verdict == "allow"
+        && matches!(mode, "complain" | "unconfined")
+        && !letters(d, "denied").is_empty();
+    let mode_tag = if lenient {
+        format!("  {}", style.yellow(&format!("({mode} mode)")))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{exp}{tag} {where_}{}{mode_tag}",
+        style.bold(&item.text)
+    )?;
     let mut perms = Vec::new();
+    let denied_label = if lenient { "not granted" } else { "denied" };
     for (k, label) in [
         ("allowed", "allowed"),
-        ("denied", "denied"),
+        ("denied", denied_label),
         ("audit", "audited"),
         ("quiet", "quiet"),
     ] {
@@ -501,11 +779,14 @@ fn write_human_decision(
     }
     if let Some(rules) = d.get("rules").and_then(|r| r.as_array()) {
         if rules.is_empty() {
-            writeln!(
-                out,
-                "      {}",
-                style.dim("no rule matches: denied by default")
-            )?;
+            let why = if lenient {
+                format!("no rule matches: allowed because the profile is in {mode} mode")
+            } else if verdict == "allow" {
+                "no rule matches".to_owned()
+            } else {
+                "no rule matches: denied by default".to_owned()
+            };
+            writeln!(out, "      {}", style.dim(&why))?;
         }
         for r in rules {
             let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
@@ -573,6 +854,19 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Where rewriting `path` in place must write: through a symbolic link to the file it
+/// names, as editors do, so that a profile linked into `/etc/apparmor.d` from a repository
+/// stays a link and the repository's file gets the change.
+fn write_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        if let Ok(real) = std::fs::canonicalize(path) {
+            return real;
+        }
+    }
+    path.to_path_buf()
+}
+
 /// `armorlab fmt`.
 pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, CliError> {
     let style = Style::stderr(color);
@@ -623,7 +917,8 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         if stdin {
             if check {
                 if formatted != text {
-                    errln!("{name} is not formatted");
+                    errln!("{}: `{name}` is not formatted", style.yellow("warning"));
+                    errprint!("{}", format_diff(style, &name, &text, &formatted));
                     code = code.max(EXIT_PROBLEMS);
                 }
             } else {
@@ -637,8 +932,9 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         if check {
             writeln!(out, "{name}")?;
             errln!("{}: `{name}` is not formatted", style.yellow("warning"));
+            errprint!("{}", format_diff(style, &name, &text, &formatted));
             code = code.max(EXIT_PROBLEMS);
-        } else if let Err(e) = write_atomic(path, formatted.as_bytes()) {
+        } else if let Err(e) = write_atomic(&write_target(path), formatted.as_bytes()) {
             crate::report::print_error(style, &format!("cannot write `{name}`: {e}"), None);
             code = EXIT_ERROR;
         } else {
@@ -646,6 +942,99 @@ pub fn fmt(color: ColorChoice, check: bool, files: &[PathBuf]) -> Result<u8, Cli
         }
     }
     Ok(code)
+}
+
+/// The most changed lines `fmt --check` shows per file; the rest is summarised.
+const MAX_DIFF_LINES: usize = 40;
+
+/// Above this many line pairs the diff falls back to the first changed line, so a huge
+/// file cannot make `fmt --check` slow or hungry.
+const MAX_DIFF_CELLS: usize = 4_000_000;
+
+/// What `fmt` would change, as `-`/`+` lines under the line number where each change
+/// starts, so a CI log shows the fix without running `fmt` locally.
+fn format_diff(style: Style, name: &str, before: &str, after: &str) -> String {
+    let a: Vec<&str> = before.lines().collect();
+    let b: Vec<&str> = after.lines().collect();
+    // Changes as (line in `before`, removed lines, added lines).
+    let mut hunks: Vec<(usize, Vec<&str>, Vec<&str>)> = Vec::new();
+    if a.len().saturating_mul(b.len()) > MAX_DIFF_CELLS {
+        let first = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        hunks.push((
+            first,
+            a.get(first..first + 1).unwrap_or(&[]).to_vec(),
+            b.get(first..first + 1).unwrap_or(&[]).to_vec(),
+        ));
+    } else {
+        // Longest common subsequence of lines, filled from the end.
+        let (n, m) = (a.len(), b.len());
+        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
+        let at = |i: usize, j: usize| i * (m + 1) + j;
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                let v = if a.get(i) == b.get(j) {
+                    lcs.get(at(i + 1, j + 1)).copied().unwrap_or(0) + 1
+                } else {
+                    let down = lcs.get(at(i + 1, j)).copied().unwrap_or(0);
+                    let right = lcs.get(at(i, j + 1)).copied().unwrap_or(0);
+                    down.max(right)
+                };
+                if let Some(cell) = lcs.get_mut(at(i, j)) {
+                    *cell = v;
+                }
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n || j < m {
+            if i < n && j < m && a.get(i) == b.get(j) {
+                i += 1;
+                j += 1;
+                continue;
+            }
+            let start = i;
+            let (mut removed, mut added) = (Vec::new(), Vec::new());
+            while (i < n || j < m) && !(i < n && j < m && a.get(i) == b.get(j)) {
+                let down = lcs.get(at(i + 1, j)).copied().unwrap_or(0);
+                let right = lcs.get(at(i, j + 1)).copied().unwrap_or(0);
+                if j >= m || (i < n && down >= right) {
+                    removed.extend(a.get(i).copied());
+                    i += 1;
+                } else {
+                    added.extend(b.get(j).copied());
+                    j += 1;
+                }
+            }
+            hunks.push((start, removed, added));
+        }
+    }
+    let mut out = String::new();
+    let mut shown = 0usize;
+    let total: usize = hunks.iter().map(|(_, r, a)| r.len() + a.len()).sum();
+    for (line, removed, added) in &hunks {
+        if shown >= MAX_DIFF_LINES {
+            break;
+        }
+        out.push_str(&format!("  {} {name}:{}\n", style.blue("-->"), line + 1));
+        for r in removed {
+            out.push_str(&format!("  {}\n", style.red(&format!("-{r}"))));
+            shown += 1;
+        }
+        for a in added {
+            out.push_str(&format!("  {}\n", style.green(&format!("+{a}"))));
+            shown += 1;
+        }
+    }
+    if total > shown {
+        out.push_str(&format!(
+            "  ... and {} more changed line(s); run `armorlab fmt {name}` to apply them\n",
+            total - shown
+        ));
+    }
+    out
 }
 
 /// `armorlab export`.
@@ -662,8 +1051,9 @@ pub fn export(
 ) -> Result<u8, CliError> {
     let style = Style::stderr(color);
     let text = read_input(file)?;
-    let provider = FsProvider::new(&inc.include);
-    let a = engine::analyze(&display_name(file), &text, &provider);
+    let provider = FsProvider::new(&inc.search_dirs());
+    let mut a = engine::analyze(&display_name(file), &text, &provider);
+    engine::add_compile_diagnostics(&mut a);
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was exported",
@@ -673,6 +1063,29 @@ pub fn export(
     let mut out = std::io::stdout().lock();
     match to {
         ExportTo::Profile => {
+            // The profile text is exported file-wide; a `--profile` that would leave other
+            // profiles in it is refused rather than silently ignored, since the user asked
+            // for one profile and would ship several.
+            if let Some(name) = profile {
+                let chosen = select_profile(&a.policy, Some(name), file)?;
+                let others: Vec<String> = a
+                    .policy
+                    .profiles
+                    .iter()
+                    .filter(|p| p.full_name != chosen.full_name)
+                    .map(|p| format!("`{}`", p.full_name))
+                    .collect();
+                if !others.is_empty() {
+                    return Err(CliError::fatal_help(
+                        format!(
+                            "`--to profile` exports the whole file, and `{}` also defines {}",
+                            file.display(),
+                            others.join(", ")
+                        ),
+                        "drop `--profile` to export every profile of the file, or move the profile to a file of its own",
+                    ));
+                }
+            }
             let s = armorlab_core::export::self_contained(
                 &display_name(file),
                 &text,
@@ -776,7 +1189,13 @@ pub fn import(
     let looks_like_link = source.contains("://") || source.starts_with('#');
     let link = if looks_like_link {
         source.to_owned()
-    } else if Path::new(source).exists() {
+    } else if Path::new(source).is_dir() {
+        return Err(CliError::fatal_help(
+            format!("cannot read `{source}`: it is a directory"),
+            "pass the share link itself, or a file that contains it",
+        ));
+    } else if source == "-" || Path::new(source).exists() {
+        // `-` reads the link from stdin, e.g. pasted from the clipboard.
         read_input(Path::new(source))?
     } else {
         return Err(CliError::fatal_help(
@@ -852,11 +1271,11 @@ pub fn import(
             body.push_str(line);
             body.push('\n');
         }
-        write_atomic(q, body.as_bytes())
+        write_atomic(&write_target(q), body.as_bytes())
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", q.display())))?;
     }
     match output {
-        Some(p) => write_atomic(p, profile_text.as_bytes())
+        Some(p) => write_atomic(&write_target(p), profile_text.as_bytes())
             .map_err(|e| CliError::fatal(format!("cannot write `{}`: {e}", p.display())))?,
         None => std::io::stdout()
             .lock()

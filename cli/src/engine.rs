@@ -54,9 +54,25 @@ impl QueryProblem {
 /// Parses and resolves a profile text.
 pub fn analyze(name: &str, text: &str, provider: &dyn SourceProvider) -> Analyzed {
     let a = armorlab_core::analyze(name, text, provider);
+    let mut diagnostics = a.diagnostics;
+    // Editors on other systems may save a byte order mark, which is invisible in the
+    // snippet of the syntax error it causes; name it first (apparmor_parser refuses it too).
+    if text.starts_with('\u{feff}') {
+        if let Some(file) = a.sources.find(name) {
+            let bom = Diagnostic::error(
+                "byte-order-mark",
+                "the file starts with a byte order mark (U+FEFF), which apparmor_parser rejects",
+                file,
+                armorlab_core::Span::new(0, '\u{feff}'.len_utf8()),
+            )
+            .with_help("save the file as UTF-8 without a byte order mark")
+            .with_position(&a.sources);
+            diagnostics.insert(0, bom);
+        }
+    }
     Analyzed {
         policy: a.policy,
-        diagnostics: a.diagnostics,
+        diagnostics,
         sources: a.sources,
     }
 }
@@ -72,6 +88,23 @@ pub struct Compiled(armorlab_core::eval::CompiledPolicy);
 /// Compiles an analyzed policy.
 pub fn compile(a: &Analyzed) -> Result<Compiled, Vec<Diagnostic>> {
     armorlab_core::eval::compile(&a.policy, &a.sources).map(Compiled)
+}
+
+/// Compiles a policy that resolved without errors and adds the compiler's errors (such as
+/// conflicting exec modes, which apparmor_parser finds only when it builds the automaton) to
+/// its diagnostics, so that `check` and `load` refuse what the real parser refuses.
+pub fn add_compile_diagnostics(a: &mut Analyzed) {
+    if a.diagnostics.iter().any(Diagnostic::is_error) {
+        return;
+    }
+    if let Err(diags) = compile(a) {
+        let sources = &a.sources;
+        let extra: Vec<Diagnostic> = diags
+            .into_iter()
+            .map(|d| d.with_position(sources))
+            .collect();
+        a.diagnostics.extend(extra);
+    }
 }
 
 impl Compiled {

@@ -42,12 +42,36 @@ pub struct Cli {
     command: Command,
 }
 
-/// Include search directories, like `apparmor_parser -I`.
+/// Include search directories, like `apparmor_parser -I` and `-b`.
 #[derive(Debug, Clone, Args)]
 pub struct IncludeArgs {
-    /// Search DIR for `#include <...>` files (repeatable, in order; default /etc/apparmor.d).
+    /// Search DIR for `#include <...>` files before the base directory (repeatable, in
+    /// order).
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
+    /// The base directory, searched after every -I DIR, as apparmor_parser does.
+    #[arg(
+        short = 'b',
+        long = "base",
+        value_name = "DIR",
+        default_value = DEFAULT_BASE
+    )]
+    pub base: PathBuf,
+}
+
+/// apparmor_parser's default base directory.
+pub const DEFAULT_BASE: &str = "/etc/apparmor.d";
+
+impl IncludeArgs {
+    /// The include search path in order: each `-I` directory, then the base directory
+    /// (apparmor_parser always searches its base, whatever `-I` adds).
+    pub fn search_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = self.include.clone();
+        if !dirs.contains(&self.base) {
+            dirs.push(self.base.clone());
+        }
+        dirs
+    }
 }
 
 /// Output format.
@@ -80,6 +104,7 @@ enum Command {
   armorlab check /etc/apparmor.d/usr.sbin.nginx
   armorlab check -I ./includes -I /etc/apparmor.d my-profile
   armorlab check --format json profiles/*
+  armorlab check /etc/apparmor.d
 
 Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
 
@@ -90,21 +115,38 @@ Exits 0 when every file is valid (warnings allowed), 1 when any has an error.
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Profile files to check (`-` for stdin).
+        /// Profile files to check (`-` for stdin); a directory checks the profile files
+        /// directly in it, as apparmor_parser loads them.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Decide accesses under a profile and show the deciding rules
     #[command(after_help = concat!("Query syntax (one per argument, or one per line in --queries FILE):
-  PERMS PATH              w /proc/sysrq-trigger, rw /etc/passwd, x /usr/bin/ls
-  other PERMS PATH        the process does not own the file (default: it does)
-  l /link -> /target      create a hard link
-  capability NAME         capability sys_admin
-  network DOMAIN TYPE     network inet stream
-  signal send peer=NAME   ptrace read peer=NAME   mount /dev/sda1 -> /mnt
+  PERMS PATH                 w /proc/sysrq-trigger
+                             rw /etc/passwd
+                             x /usr/bin/ls
+  other PERMS PATH           other w /tmp/x
+                             (the process does not own the file; default: it does)
+  l LINK -> TARGET           l /tmp/link -> /etc/shadow
+  capability NAME            capability sys_admin
+  network DOMAIN [TYPE]      network inet stream
+  signal ACCESS peer=LABEL   signal send set=kill peer=unconfined
+  ptrace ACCESS peer=LABEL   ptrace read peer=unconfined
+  mount SOURCE -> DIR        mount fstype=ext4 /dev/sda1 -> /mnt
+  remount DIR                remount options=ro /mnt
+  umount DIR                 umount /mnt
+  pivot_root NEWROOT         pivot_root oldroot=/mnt/old/ /mnt/
+  unix ACCESS [type=T]       unix connect type=stream addr=@foo
+  dbus ACCESS [bus=B] ...    dbus send bus=system path=/org/freedesktop/DBus
+  change_profile -> NAME     change_profile -> unconfined
+  userns create              userns create
+  io_uring ACCESS            io_uring sqpoll
+  mqueue ACCESS NAME         mqueue open /myqueue
+  rlimit RESOURCE VALUE      rlimit nofile 1024
 A query may start with `expect allow` or `expect deny`; any mismatch makes the command
 exit 1, so a file of expectations is a profile test suite for CI. In a --queries file,
-blank lines and lines starting with `#` are skipped.
+blank lines are skipped and `#` after whitespace starts a comment. Paths are absolute
+and resolved, as the kernel sees them (no `//`, `.` or `..`).
 
 Examples:
   armorlab test docker-default 'w /proc/sysrq-trigger'
@@ -134,7 +176,7 @@ Examples:
     /// Format profiles canonically
     #[command(after_help = concat!("Examples:
   armorlab fmt my-profile              rewrite the file in place
-  armorlab fmt --check profiles/*      exit 1 if any file is not formatted
+  armorlab fmt --check profiles/*      list unformatted files, show the changes, exit 1
   armorlab fmt - < my-profile          format stdin to stdout
 
 ", "Exit status: 0 ok, 1 not formatted (--check) or a file has errors, 2 usage or I/O error"))]
@@ -187,10 +229,11 @@ Examples:
     #[command(after_help = concat!("Examples:
   armorlab import 'https://armorlab.example/#s=...' > my-profile
   armorlab import link.txt -o my-profile --queries-out my-profile.tests
+  xclip -o | armorlab import - -o my-profile
 
 ", "Exit status: 0 ok, 2 unreadable or invalid link, or I/O error"))]
     Import {
-        /// A share URL (or its fragment), or a file containing one.
+        /// A share URL (or its fragment), or a file containing one (`-` for stdin).
         #[arg(value_name = "URL|FILE")]
         source: String,
         /// Write the profile to FILE instead of stdout.
@@ -207,10 +250,10 @@ Examples:
     #[command(after_help = concat!("What it does, in order (stopping at the first failure):
   1. analyze the file with armorlab's core; refuse it on any error
   2. refuse it when it defines profiles other than those named with --profile or
-     defined by the file it replaces, or a profile another file in DIR defines
-     (--force overrides)
-  3. write DIR/NAME atomically (temp file, fsync, rename); the replaced version is
-     kept as DIR/.NAME.armorlab-previous
+     defined by the file it replaces (not by itself when it is edited in place in
+     DIR), or a profile another file in DIR defines (--force overrides)
+  3. write DIR/NAME (a file already in DIR keeps its name) atomically (temp file,
+     fsync, rename); the replaced version is kept as DIR/.NAME.armorlab-previous
   4. run `apparmor_parser -r` (with -C for --complain) and verify in
      /sys/kernel/security/apparmor/profiles that each profile is loaded in the mode
      asked for
@@ -240,7 +283,8 @@ Examples:
         /// Profile directory to install into.
         #[arg(long, value_name = "DIR", default_value = "/etc/apparmor.d")]
         dir: PathBuf,
-        /// File name inside DIR (default: the profile's name, `/` turned into `.`).
+        /// File name inside DIR (default: the file's own name when it is already in DIR,
+        /// else the profile's name with `/` turned into `.`).
         #[arg(long = "as", value_name = "FILENAME")]
         install_as: Option<String>,
         /// Profiles the file may define (repeatable).

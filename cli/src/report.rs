@@ -143,7 +143,7 @@ impl Style {
 /// Prints an error line (and advice) to stderr.
 pub fn print_error(style: Style, message: &str, help: Option<&str>) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}: {message}", style.red("error"));
+    let _ = writeln!(err, "{}: {}", style.red("error"), clip_message(message));
     if let Some(h) = help {
         let _ = writeln!(err, "  {} {h}", style.blue("= help:"));
     }
@@ -193,6 +193,24 @@ fn span_width(
     text.chars().count().max(1)
 }
 
+/// Lines longer than this are shown as a window of this many characters.
+const MAX_SNIPPET_CHARS: usize = 160;
+
+/// How many characters before the column such a window keeps.
+const SNIPPET_CONTEXT: usize = 40;
+
+/// Messages longer than this are cut (they quote user input, which may be huge).
+const MAX_MESSAGE_CHARS: usize = 400;
+
+/// Cuts a message that quotes a huge piece of input to a readable length.
+pub fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let kept: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    std::borrow::Cow::Owned(format!("{kept}… (message cut)"))
+}
+
 /// Renders a snippet for a known line and column.
 pub fn snippet_at(
     style: Style,
@@ -205,11 +223,29 @@ pub fn snippet_at(
     let num = line.to_string();
     let pad = " ".repeat(num.len());
     // Tabs are shown as single spaces so the caret stays under the right character.
-    let shown: String = text
+    let chars: Vec<char> = text
         .chars()
         .map(|c| if c == '\t' { ' ' } else { c })
         .collect();
-    let lead = " ".repeat((col as usize).saturating_sub(1));
+    // A very long line (a generated path, a minified file) is shown as a window around
+    // the column, so one diagnostic cannot flood the terminal.
+    let at = (col as usize).saturating_sub(1);
+    let (start, end) = if chars.len() > MAX_SNIPPET_CHARS {
+        let start = at.saturating_sub(SNIPPET_CONTEXT).min(chars.len());
+        (start, (start + MAX_SNIPPET_CHARS).min(chars.len()))
+    } else {
+        (0, chars.len())
+    };
+    let before = if start > 0 { "…" } else { "" };
+    let after = if end < chars.len() { "…" } else { "" };
+    let shown: String = chars.get(start..end).unwrap_or(&[]).iter().collect();
+    let shown = format!("{before}{shown}{after}");
+    let lead = " ".repeat(at - start + before.chars().count());
+    let width = if chars.len() > MAX_SNIPPET_CHARS {
+        width.min(end.saturating_sub(at)).max(1)
+    } else {
+        width
+    };
     format!(
         "{pad}{} {name}:{line}:{col}\n{pad} {}\n{} {} {shown}\n{pad} {} {lead}{}\n",
         style.blue("-->"),
@@ -228,7 +264,7 @@ pub fn print_diagnostic(style: Style, sources: &SourceMap, d: &Diagnostic) {
         Severity::Warning => style.yellow(&format!("warning[{}]", d.code)),
         Severity::Note => style.bold(&format!("note[{}]", d.code)),
     };
-    let mut out = format!("{head}: {}\n", style.bold(&d.message));
+    let mut out = format!("{head}: {}\n", style.bold(&clip_message(&d.message)));
     out.push_str(&snippet(style, sources, d.location.file, d.location.span));
     for inc in d.included_from.iter().rev() {
         if let Some(f) = sources.get(inc.file) {
@@ -249,6 +285,36 @@ pub fn print_diagnostic(style: Style, sources: &SourceMap, d: &Diagnostic) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_with_the_caret_in_place() {
+        let line = format!("  /{} r,", "a".repeat(10_000));
+        let s = snippet_at(Style { on: false }, "f", &line, 2, 10_004, 2);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.first(), Some(&" --> f:2:10004"));
+        let text = lines.get(2).copied().unwrap_or("");
+        let caret = lines.get(3).copied().unwrap_or("");
+        assert!(text.chars().count() < 200, "{text}");
+        assert!(text.starts_with("2 | …"), "{text}");
+        assert!(text.ends_with(" r,"), "{text}");
+        // The caret is under the ` ` before `r,`, i.e. column 10004 of the original line.
+        let caret_col = caret.find('^').unwrap_or(0);
+        assert_eq!(text.chars().nth(caret_col), Some(' '), "{text}\n{caret}");
+        assert_eq!(
+            text.chars().nth(caret_col + 1),
+            Some('r'),
+            "{text}\n{caret}"
+        );
+    }
+
+    #[test]
+    fn huge_messages_are_cut() {
+        let m = format!("cannot compile `{}`", "a".repeat(100_000));
+        let c = clip_message(&m);
+        assert!(c.chars().count() < 500);
+        assert!(c.ends_with("(message cut)"));
+        assert_eq!(clip_message("short"), "short");
+    }
 
     #[test]
     fn snippet_puts_the_caret_under_the_column() {

@@ -218,6 +218,9 @@ fn run_parser(
     for d in &inc.include {
         cmd.arg("-I").arg(d);
     }
+    if inc.base != Path::new(crate::DEFAULT_BASE) {
+        cmd.arg("-b").arg(&inc.base);
+    }
     cmd.arg(file);
     match cmd.output() {
         Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stderr).into_owned()),
@@ -235,47 +238,80 @@ fn run_parser(
     }
 }
 
-/// Prints the parser's message, with a snippet of the user's file where the message names
-/// a line of the installed copy.
+/// Prints the parser's message, with a snippet of the file the message names: the user's
+/// file, or an included file when the error is inside one.
 fn explain_parser_error(style: Style, msg: &str, installed: &Path, user_file: &Path, text: &str) {
     let installed_s = installed.to_string_lossy();
-    let shown = msg.replace(installed_s.as_ref(), &display_name(user_file));
+    let user_name = display_name(user_file);
+    let shown = msg.replace(installed_s.as_ref(), &user_name);
     errln!(
         "{}: apparmor_parser rejected the profile:",
         style.red("error")
     );
-    for l in shown.lines() {
+    // Without the kernel's interface (a dry run, a container) the parser says so on every
+    // run; that line says nothing about the profile.
+    for l in shown
+        .lines()
+        .filter(|l| !l.starts_with("Cache read/write disabled"))
+    {
         errln!("  {l}");
     }
-    if let Some(line) = parser_error_line(msg) {
-        let line_text = text
-            .lines()
-            .nth(line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        let indent = line_text.len() - line_text.trim_start().len();
-        errprint!(
-            "{}",
-            snippet_at(
-                style,
-                &display_name(user_file),
-                line_text,
-                line,
-                indent as u32 + 1,
-                line_text.trim().chars().count().max(1)
-            )
-        );
-    }
+    let Some((file, line)) = parser_error_location(msg) else {
+        return;
+    };
+    let is_user_file = file == installed_s.as_ref()
+        || file == user_name
+        || Path::new(file) == user_file
+        || Path::new(file) == installed;
+    let (name, file_text) = if is_user_file {
+        (user_name, text.to_owned())
+    } else {
+        // The error is inside an included file; show that file's line, not the user's.
+        match crate::fsprovider::read_text(Path::new(file)) {
+            Ok(t) => (file.to_owned(), t),
+            Err(_) => return,
+        }
+    };
+    let line_text = file_text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let indent = line_text.len() - line_text.trim_start().len();
+    errprint!(
+        "{}",
+        snippet_at(
+            style,
+            &name,
+            line_text,
+            line,
+            indent as u32 + 1,
+            line_text.trim().chars().count().max(1)
+        )
+    );
 }
 
-/// The line number in messages like `AppArmor parser error for F in profile F at line 5: ...`.
-fn parser_error_line(msg: &str) -> Option<u32> {
-    let at = msg.find("at line ")?;
+/// The file and line in messages like `AppArmor parser error for F in profile G at line 5:
+/// ...`. apparmor_parser puts the file it was reading when it failed after `in profile`
+/// (an included file for errors inside includes), and `F` is the file it was asked to
+/// load.
+fn parser_error_location(msg: &str) -> Option<(&str, u32)> {
+    let at = msg.find(" at line ")?;
     let digits: String = msg
-        .get(at + 8..)?
+        .get(at + 9..)?
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    digits.parse().ok()
+    let line = digits.parse().ok()?;
+    let before = msg.get(..at)?;
+    let file = before
+        .rfind(" in profile ")
+        .and_then(|i| before.get(i + 12..))
+        .or_else(|| {
+            before
+                .rfind("parser error for ")
+                .and_then(|i| before.get(i + 17..))
+        })?;
+    Some((file, line))
 }
 
 /// Checks the kernel shows each profile in the expected mode; returns what is wrong.
@@ -296,6 +332,18 @@ fn verify_loaded(host: &HostArgs, expected: &[(String, &'static str)]) -> Result
     }
 }
 
+/// The file name of `file` when it sits directly in `dir` (compared after resolving
+/// symbolic links and `..`), else `None`.
+fn file_inside_dir(file: &Path, dir: &Path) -> Option<String> {
+    let file = std::fs::canonicalize(file).ok()?;
+    let dir = std::fs::canonicalize(dir).ok()?;
+    if file.parent()? != dir {
+        return None;
+    }
+    let name = file.file_name()?.to_str()?.to_owned();
+    valid_file_name(&name).then_some(name)
+}
+
 /// `armorlab load`.
 pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     let style = Style::stderr(color);
@@ -306,11 +354,12 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         ));
     }
     let text = crate::commands::read_input(&o.file)?;
-    let a = engine::analyze(
+    let mut a = engine::analyze(
         &display_name(&o.file),
         &text,
-        &crate::fsprovider::FsProvider::new(&o.inc.include),
+        &crate::fsprovider::FsProvider::new(&o.inc.search_dirs()),
     );
+    engine::add_compile_diagnostics(&mut a);
     if report_diagnostics(style, &a) > 0 {
         return Err(CliError::Problems(format!(
             "`{}` has errors; nothing was loaded",
@@ -330,7 +379,13 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
                 "`{n}` is not a plain file name (no `/`, not starting with `.`)"
             )))
         }
-        None => default_file_name(first),
+        // A file that already lives in the profile directory (edited in place, the usual
+        // way) is reinstalled under its own name; a copy under the profile's name would
+        // define the profile twice in the directory.
+        None => match file_inside_dir(&o.file, &o.dir) {
+            Some(own) => own,
+            None => default_file_name(first),
+        },
     };
     if !o.dir.is_dir() {
         return Err(CliError::fatal(format!(
@@ -349,7 +404,14 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     // A file may only (re)define the profiles it is meant to: the ones named on the
     // command line, or the ones the file it replaces defined. A new file without
     // `--profile` may define one profile.
-    let previously = if dest.is_file() {
+    // A file edited in place is its own destination: what it defines now is the edit,
+    // not what was installed, so it vouches for nothing (a profile smuggled into it must
+    // be named with `--profile` like in a new file).
+    let edited_in_place = match (std::fs::canonicalize(&o.file), std::fs::canonicalize(&dest)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let previously = if dest.is_file() && !edited_in_place {
         names_defined_by(&dest)
     } else {
         Vec::new()
@@ -418,6 +480,32 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     // apparmor_parser resolves a relative quoted include against its working directory:
     // it works now, but the boot-time load (another directory) will not find it.
     for inc in armorlab_core::export::includes(&text) {
+        // The boot-time load searches only the default base directory; an include found
+        // only through `-I` (or another `-b`) loads now and is missing, or silently
+        // skipped with `if exists`, at the next boot.
+        if inc.style == armorlab_core::source::IncludeStyle::Angle
+            && !inc.name.starts_with('/')
+            && !Path::new(crate::DEFAULT_BASE).join(&inc.name).exists()
+        {
+            if let Some(found_in) = o
+                .inc
+                .search_dirs()
+                .into_iter()
+                .find(|d| d.join(&inc.name).exists())
+            {
+                crate::report::print_warning(
+                    style,
+                    &format!(
+                        "{}:{}: `include <{}>` is found in `{}` but not in {}; it loads now but not at boot (install it there)",
+                        o.file.display(),
+                        inc.line,
+                        inc.name,
+                        found_in.display(),
+                        crate::DEFAULT_BASE
+                    ),
+                );
+            }
+        }
         if inc.style == armorlab_core::source::IncludeStyle::Quoted && !inc.name.starts_with('/') {
             crate::report::print_warning(
                 style,
@@ -451,7 +539,17 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "dry run: `{}` is valid", o.file.display())?;
         writeln!(out, "would install it as {}", dest.display())?;
-        if dest.is_file() {
+        if edited_in_place {
+            writeln!(
+                out,
+                "it is edited in place: on failure it would go back to {}",
+                if previous_path(&o.dir, &file_name).is_file() {
+                    previous_path(&o.dir, &file_name).display().to_string()
+                } else {
+                    "nothing (no earlier version is kept)".to_owned()
+                }
+            )?;
+        } else if dest.is_file() {
             writeln!(
                 out,
                 "would keep the current version as {}",
@@ -489,8 +587,13 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         .any(|(n, _)| loaded_before.get(n).map(String::as_str) == Some("complain"));
     let reload_args: &[&str] = if was_complain { &["-r", "-C"] } else { &["-r"] };
 
-    // Install: keep the previous version, then replace atomically.
-    let previous = if dest.is_file() {
+    // Install: keep the previous version, then replace atomically. A file edited in place
+    // already holds the new text: the version to go back to is the one kept by the last
+    // load (if any), which must not be overwritten by the edit.
+    let prev_path = previous_path(&o.dir, &file_name);
+    let previous = if edited_in_place {
+        std::fs::read(&prev_path).ok()
+    } else if dest.is_file() {
         Some(std::fs::read(&dest).map_err(|e| {
             CliError::fatal(format!(
                 "cannot read the installed `{}`: {e}",
@@ -500,8 +603,7 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     } else {
         None
     };
-    let prev_path = previous_path(&o.dir, &file_name);
-    if let Some(prev) = &previous {
+    if let Some(prev) = previous.as_ref().filter(|_| !edited_in_place) {
         write_atomic(&prev_path, prev).map_err(|e| {
             CliError::fatal(format!(
                 "cannot keep the previous version as `{}`: {e}",
@@ -520,6 +622,15 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
         Ok(_) => verify_loaded(&o.host, &expected).err(),
     };
     let Some(reason) = failure else {
+        if edited_in_place {
+            // The edit loaded: it is now the version a later failed edit goes back to.
+            if let Err(e) = write_atomic(&prev_path, text.as_bytes()) {
+                crate::report::print_warning(
+                    style,
+                    &format!("cannot keep a copy as `{}`: {e}", prev_path.display()),
+                );
+            }
+        }
         let mut out = std::io::stdout().lock();
         for (n, m) in &expected {
             writeln!(out, "loaded `{n}` in {m} mode from {}", dest.display())?;
@@ -528,6 +639,33 @@ pub fn load(color: ColorChoice, o: &LoadOptions) -> Result<u8, CliError> {
     };
 
     // Roll back: the host must never be left without its profile.
+    if edited_in_place {
+        // The user's edit is moved aside rather than lost.
+        let rejected = o.dir.join(format!(".{file_name}.armorlab-rejected"));
+        match write_atomic(&rejected, text.as_bytes()) {
+            Ok(()) => errln!(
+                "{}: your edit is kept as {}",
+                style.blue("note"),
+                rejected.display()
+            ),
+            Err(e) => crate::report::print_error(
+                style,
+                &format!("cannot keep your edit as `{}`: {e}", rejected.display()),
+                None,
+            ),
+        }
+        if previous.is_none() {
+            crate::report::print_error(
+                style,
+                &format!(
+                    "no earlier version of `{}` is known, so it was left as edited: the kernel keeps the version it had, but the next boot will fail to load this file",
+                    dest.display()
+                ),
+                Some("fix the file and load it again"),
+            );
+            return Err(CliError::Problems(format!("loading failed: {reason}")));
+        }
+    }
     match &previous {
         Some(prev) => {
             let restored = write_atomic(&dest, prev)
@@ -761,7 +899,7 @@ pub fn status(color: ColorChoice, host: &HostArgs, format: Format) -> Result<u8,
                 .collect();
             writeln!(
                 out,
-                "{} processes confined, {} unconfined",
+                "{} process(es) confined, {} unconfined",
                 confined.len(),
                 processes.len() - confined.len()
             )?;
@@ -822,14 +960,20 @@ mod tests {
     }
 
     #[test]
-    fn parser_messages_yield_line_numbers() {
+    fn parser_messages_yield_file_and_line() {
         assert_eq!(
-            parser_error_line(
+            parser_error_location(
                 "AppArmor parser error for /x in profile /x at line 12: syntax error"
             ),
-            Some(12)
+            Some(("/x", 12))
         );
-        assert_eq!(parser_error_line("no line here"), None);
+        assert_eq!(
+            parser_error_location(
+                "AppArmor parser error for p in profile /etc/apparmor.d/local/p at line 3: bad"
+            ),
+            Some(("/etc/apparmor.d/local/p", 3))
+        );
+        assert_eq!(parser_error_location("no line here"), None);
     }
 
     #[test]

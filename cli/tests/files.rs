@@ -154,7 +154,11 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
         o.stderr
     );
 
+    // `check` reads the profiles in a directory; an empty one is an error, not a pass.
     let o = run_in(d.path(), &["check", s(d.path())], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("holds no profile files"), "{}", o.stderr);
+    let o = run_in(d.path(), &["test", s(d.path()), "r /x"], &[]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
 
@@ -338,7 +342,7 @@ fn bad_queries_are_usage_errors_with_their_line() {
         &[],
     );
     assert_eq!(o.code, 2, "{}", o.all());
-    assert!(o.stderr.contains(&format!("{}:2:1", s(&q))), "{}", o.stderr);
+    assert!(o.stderr.contains(&format!("{}:2:8", s(&q))), "{}", o.stderr);
 
     // A query the core cannot read points at the bad word, after any `expect` prefix.
     let q = write(d.path(), "q2", "expect deny  frobnicate /x\n");
@@ -969,5 +973,551 @@ fn a_profile_may_come_from_stdin() {
         o.stderr.contains("`load` needs a profile file, not stdin"),
         "{}",
         o.stderr
+    );
+}
+
+// ---------------------------------------------------------------- review fixes
+
+#[test]
+fn check_refuses_what_only_the_compiler_finds() {
+    // apparmor_parser rejects overlapping rules with different exec modes ("conflicting x
+    // modifiers") while it builds the automaton; `check`, `load` and `export` must too.
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "xconf",
+        "profile xconf {\n  /b* px,\n  /* Pixr,\n}\n",
+    );
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("conflicting-x-modifiers"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(&format!("--> {}:3:3", s(&f))),
+        "{}",
+        o.stderr
+    );
+    let o = run_in(d.path(), &["check", "--format", "json", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["valid"], false, "{}", o.stdout);
+    let o = run_in(d.path(), &["export", s(&f), "--to", "docker"], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    // The same profile with one exec mode is fine.
+    let ok = write(d.path(), "xok", "profile xok {\n  /b* px,\n  /* px,\n}\n");
+    let o = run_in(d.path(), &["check", s(&ok)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+}
+
+#[test]
+fn check_summary_counts_unreadable_files_apart() {
+    let d = tmp();
+    let f = write(d.path(), "good", "profile good {\n  /tmp/x r,\n}\n");
+    let o = run_in(d.path(), &["check", s(&f), "missing"], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("checked 2 file(s): 0 invalid, 1 unreadable, 0 error(s)"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn complain_and_unconfined_verdicts_do_not_read_as_denials() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "modes",
+        "profile c flags=(complain) {\n  /etc/passwd r,\n}\nprofile e {\n  /etc/passwd r,\n}\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "-p", "c", "w /etc/x"], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let first = o.stdout.lines().next().unwrap_or("");
+    assert!(first.starts_with("allow w /etc/x"), "{}", o.stdout);
+    assert!(first.contains("(complain mode)"), "{}", o.stdout);
+    assert!(o.stdout.contains("not granted w"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("allowed because the profile is in complain mode"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains("denied by default"), "{}", o.stdout);
+    // In enforce mode the same query is a plain denial.
+    let o = run_in(d.path(), &["test", s(&f), "-p", "e", "w /etc/x"], &[]);
+    assert!(o.stdout.starts_with("deny "), "{}", o.stdout);
+    assert!(o.stdout.contains("denied w"), "{}", o.stdout);
+    assert!(o.stdout.contains("denied by default"), "{}", o.stdout);
+    assert!(!o.stdout.contains("mode)"), "{}", o.stdout);
+}
+
+#[test]
+fn a_bad_expectation_points_at_the_bad_word() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /etc/passwd r,\n}\n");
+    let q = write(
+        d.path(),
+        "q",
+        "expect allow r /etc/passwd\n  expect maybe r /x\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(&q)], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("--> {}:2:10", s(&q))),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("  |          ^^^^^\n"), "{}", o.stderr);
+}
+
+#[test]
+fn an_unknown_profile_name_lists_the_others_quoted() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile a {\n  ^hat {\n  }\n}\nprofile b {\n}\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "-p", "nope", "r /x"], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains("it defines `a`, `a//hat`, `b`"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn export_profile_does_not_ignore_profile_when_the_file_has_others() {
+    let d = tmp();
+    let two = write(
+        d.path(),
+        "two",
+        "profile a {\n  /x r,\n}\nprofile b {\n  /y r,\n}\n",
+    );
+    let o = run_in(
+        d.path(),
+        &["export", s(&two), "--to", "profile", "-p", "a"],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    assert!(o.stderr.contains("also defines `b`"), "{}", o.stderr);
+    // A file with just that profile exports as before.
+    let one = write(d.path(), "one", "profile a {\n  /x r,\n}\n");
+    let o = run_in(
+        d.path(),
+        &["export", s(&one), "--to", "profile", "-p", "a"],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout, "profile a {\n  /x r,\n}\n");
+    let o = run_in(
+        d.path(),
+        &["export", s(&one), "--to", "profile", "-p", "zz"],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+}
+
+#[test]
+fn import_reads_a_link_from_stdin_and_refuses_a_directory_plainly() {
+    use armorlab_core::share::{encode, ShareState};
+    let state = ShareState {
+        profile: "profile piped {\n  /x r,\n}\n".to_owned(),
+        ..ShareState::default()
+    };
+    let link = format!("https://armorlab.example/#{}\n", encode(&state));
+    let o = run_stdin(&["import", "-"], &link);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout, "profile piped {\n  /x r,\n}\n");
+
+    let d = tmp();
+    let o = run_in(d.path(), &["import", s(d.path())], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
+    assert!(o.stderr.contains("the share link itself"), "{}", o.stderr);
+    assert!(!o.stderr.contains("profile file itself"), "{}", o.stderr);
+}
+
+#[test]
+fn json_output_has_a_line_for_a_query_that_cannot_be_decided() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /x r,\n}\n");
+    let q = write(d.path(), "q", "r /x\nfrob /x\nw /x\n");
+    let o = run_in(
+        d.path(),
+        &["test", s(&f), "--format", "json", "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    let lines: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", o.stdout);
+    assert_eq!(lines[0]["verdict"], "allow");
+    assert_eq!(lines[1]["query"], "frob /x");
+    assert_eq!(lines[1]["input"], "frob /x");
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("frob"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(lines[1]["source"]["line"], 2);
+    assert!(lines[1].get("verdict").is_none(), "{}", o.stdout);
+    assert_eq!(lines[2]["verdict"], "deny");
+}
+
+#[test]
+fn fmt_check_shows_what_would_change_and_where() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  /a r,\n  /b\t\tr,\n  /c r,\n  /d    w,\n}\n",
+    );
+    let o = run_in(d.path(), &["fmt", "--check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let name = s(&f);
+    assert!(
+        o.stderr.contains(&format!("--> {name}:3\n")),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("  -  /b\t\tr,\n  +  /b r,\n"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains(&format!("--> {name}:5\n")),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("  -  /d    w,\n  +  /d w,\n"),
+        "{}",
+        o.stderr
+    );
+    // Unchanged lines are not shown.
+    assert!(!o.stderr.contains("/a r,"), "{}", o.stderr);
+    // The same from stdin.
+    let o = run_stdin(&["fmt", "--check", "-"], "profile p {\n  /b\t\tr,\n}\n");
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr.contains("`<stdin>` is not formatted"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--> <stdin>:2\n"), "{}", o.stderr);
+}
+
+#[test]
+fn check_of_a_directory_checks_the_profiles_in_it_like_apparmor_parser() {
+    let d = tmp();
+    let dir = d.path().join("apparmor.d");
+    write(&dir, "good", "profile good {\n  /x r,\n}\n");
+    write(&dir, "bad", "profile bad {\n  capability sys_admn,\n}\n");
+    // Skipped like apparmor_parser skips them: includes in subdirectories, dot files,
+    // package leftovers, README.
+    write(&dir, "abstractions/base", "  /broken rwzz,\n");
+    write(&dir, ".hidden", "garbage {");
+    write(&dir, "good.dpkg-old", "garbage {");
+    write(&dir, "README", "not a profile {");
+    let o = run_in(d.path(), &["check", s(&dir)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("checked 2 file(s): 1 invalid, 1 error(s)"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("sys_admn"), "{}", o.stderr);
+    assert!(!o.stderr.contains("rwzz"), "{}", o.stderr);
+    assert!(!o.stderr.contains("garbage"), "{}", o.stderr);
+}
+
+#[test]
+fn a_diagnostic_on_a_huge_line_stays_readable() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "long",
+        &format!("profile long {{\n  /{} rwzz,\n}}\n", "a".repeat(1_000_000)),
+    );
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert!(
+        o.stderr.len() < 4000,
+        "a megabyte line must not be echoed whole: {} bytes of stderr",
+        o.stderr.len()
+    );
+    assert!(o.stderr.contains("rwzz"), "{}", o.stderr);
+}
+
+#[test]
+fn a_file_with_hundreds_of_errors_shows_the_first_fifty_and_counts_the_rest() {
+    let d = tmp();
+    let body: String = (0..120).map(|i| format!("  /x{i} rwzz,\n")).collect();
+    let f = write(d.path(), "many", &format!("profile many {{\n{body}}}\n"));
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(o.stderr.matches("error[invalid-mode]").count(), 50);
+    assert!(
+        o.stderr
+            .contains("70 more diagnostic(s) not shown (70 error(s))"),
+        "{}",
+        o.stderr
+    );
+    // The summary and JSON still count every one.
+    assert!(o.stderr.contains("120 error(s)"), "{}", o.stderr);
+    let o = run_in(d.path(), &["check", "--format", "json", s(&f)], &[]);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 120);
+}
+
+#[test]
+fn a_byte_order_mark_is_named_instead_of_an_invisible_syntax_error() {
+    let d = tmp();
+    let f = write(d.path(), "bom", "\u{feff}profile bom {\n  /x r,\n}\n");
+    let o = run_in(d.path(), &["check", s(&f)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    let first = o.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("error[byte-order-mark]"),
+        "the BOM must be the first thing said: {}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("without a byte order mark"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_queries_file_that_is_empty_or_a_directory_gets_its_own_message() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /x r,\n}\n");
+    let q = write(d.path(), "q", "# only comments\n\n");
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(&q)], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("`{}` holds no queries", s(&q))),
+        "{}",
+        o.stderr
+    );
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(d.path())], &[]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(o.stderr.contains("it is a directory"), "{}", o.stderr);
+    assert!(o.stderr.contains("one query per line"), "{}", o.stderr);
+    assert!(!o.stderr.contains("profile file itself"), "{}", o.stderr);
+}
+
+#[test]
+fn a_queries_file_may_comment_each_line() {
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  /x r,\n  \"/tmp/a #b\" r,\n  /tmp/c#d r,\n}\n",
+    );
+    let q = write(
+        d.path(),
+        "q",
+        "expect allow r /x   # reading is fine\nexpect deny w /x\t# never write\nexpect allow r \"/tmp/a #b\"\nexpect allow r /tmp/c#d # a `#` inside a path stays\n",
+    );
+    let o = run_in(d.path(), &["test", s(&f), "--queries", s(&q)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout.contains("4 expectation(s): 4 passed, 0 failed"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn fmt_writes_through_a_symbolic_link_and_keeps_it() {
+    let d = tmp();
+    let real = write(d.path(), "repo/p", "profile p {\n  /x    r,\n}\n");
+    let link = d.path().join("p-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = run_in(d.path(), &["fmt", s(&link)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link must stay a link"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        "profile p {\n  /x r,\n}\n"
+    );
+}
+
+#[test]
+fn json_results_carry_the_query_as_written_next_to_the_canonical_one() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  capability sys_admin,\n}\n");
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            s(&f),
+            "--format",
+            "json",
+            "capability CAP_SYS_ADMIN",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["query"], "capability sys_admin", "{}", o.stdout);
+    assert_eq!(v["input"], "capability CAP_SYS_ADMIN", "{}", o.stdout);
+    assert_eq!(v["verdict"], "allow", "{}", o.stdout);
+}
+
+#[test]
+fn a_query_path_the_kernel_never_sees_is_refused_not_decided() {
+    // The kernel mediates resolved paths: `/etc//passwd` reaches it as `/etc/passwd`.
+    // Deciding on the literal text gave `deny` under `/etc/passwd r,`, a wrong verdict.
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /etc/passwd r,\n}\n");
+    for (q, col, fixed) in [
+        ("r /etc//passwd", 3, "/etc/passwd"),
+        ("r /etc/./passwd", 3, "/etc/passwd"),
+        ("r /tmp/../etc/passwd", 3, "/etc/passwd"),
+        ("l /tmp/x -> /etc//passwd", 13, "/etc/passwd"),
+    ] {
+        let o = run_in(d.path(), &["test", s(&f), q], &[]);
+        assert_eq!(o.code, 2, "{q}: {}", o.all());
+        assert!(
+            o.stdout.is_empty(),
+            "{q}: no verdict may be printed: {}",
+            o.stdout
+        );
+        assert!(
+            o.stderr.contains(&format!("<query>:1:{col}")),
+            "{q}: {}",
+            o.stderr
+        );
+        assert!(
+            o.stderr.contains(&format!("e.g. `{fixed}`")),
+            "{q}: {}",
+            o.stderr
+        );
+    }
+    // Canonical paths, a directory's trailing slash, and hats after `->` are fine.
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            s(&f),
+            "r /etc/passwd",
+            "r /etc/",
+            "change_profile -> /usr/bin/man//filter",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(o.stdout.starts_with("allow r /etc/passwd"), "{}", o.stdout);
+}
+
+#[test]
+fn the_base_directory_is_searched_after_every_include_dir_like_apparmor_parser() {
+    // `apparmor_parser -I DIR` adds DIR before its base directory; it does not replace it.
+    // With `-I ./local-includes`, `#include <tunables/global>` must still be found.
+    let d = tmp();
+    let extra = d.path().join("extra");
+    let base = d.path().join("base");
+    write(&extra, "local/site", "  /site r,\n");
+    write(&base, "abstractions/common", "  /common r,\n");
+    let f = write(
+        d.path(),
+        "p",
+        "profile p {\n  #include <abstractions/common>\n  #include <local/site>\n}\n",
+    );
+    let o = run_in(
+        d.path(),
+        &[
+            "test",
+            "-I",
+            s(&extra),
+            "-b",
+            s(&base),
+            s(&f),
+            "r /common",
+            "r /site",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout.matches("allow r /").count(), 2, "{}", o.stdout);
+    // Another base directory replaces the default one.
+    let empty = d.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = run_in(
+        d.path(),
+        &["check", "-I", s(&extra), "-b", s(&empty), s(&f)],
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("abstractions/common"), "{}", o.stderr);
+    assert!(!o.stderr.contains("local/site"), "{}", o.stderr);
+}
+
+#[test]
+fn json_output_keeps_a_line_for_a_malformed_expectation_in_order() {
+    let d = tmp();
+    let f = write(d.path(), "p", "profile p {\n  /x r,\n}\n");
+    let q = write(d.path(), "q", "r /x\nexpect maybe r /x\nw /x\n");
+    let o = run_in(
+        d.path(),
+        &["test", s(&f), "--format", "json", "--queries", s(&q)],
+        &[],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    let lines: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", o.stdout);
+    assert_eq!(lines[0]["verdict"], "allow");
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("`maybe`"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(lines[1]["source"]["line"], 2);
+    assert_eq!(lines[2]["verdict"], "deny");
+}
+
+#[test]
+fn import_output_writes_through_a_symbolic_link() {
+    use armorlab_core::share::{encode, ShareState};
+    let d = tmp();
+    let real = write(d.path(), "repo/p", "old\n");
+    let link = d.path().join("p-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let state = ShareState {
+        profile: "profile p {\n  /x r,\n}\n".to_owned(),
+        ..ShareState::default()
+    };
+    let url = format!("https://armorlab.example/#{}", encode(&state));
+    let o = run_in(d.path(), &["import", &url, "-o", s(&link)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        "profile p {\n  /x r,\n}\n"
     );
 }

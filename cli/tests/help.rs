@@ -113,3 +113,62 @@ fn a_broken_stderr_pipe_does_not_panic() {
         assert_eq!(status.code(), Some(code), "{args:?}");
     }
 }
+
+#[test]
+fn every_query_example_in_test_help_is_a_query_test_accepts() {
+    let o = run(&["test", "--help"]);
+    let help = o.stdout;
+    let start = help.find("Query syntax").expect("query syntax section");
+    let end = help.find("A query may start").expect("end of the section");
+    // Each row is `  FORM<spaces>EXAMPLE`; the example column starts at the same place on
+    // every row, and rows that only continue the form's text are in parentheses.
+    let mut examples = Vec::new();
+    for line in help[start..end].lines().skip(1) {
+        let example = line.get(29..).unwrap_or("").trim();
+        if !example.is_empty() && !example.starts_with('(') {
+            examples.push(example.to_owned());
+        }
+    }
+    assert!(
+        examples.len() >= 15,
+        "every query class needs an example: {examples:?}"
+    );
+    for class in [
+        "capability",
+        "network",
+        "signal",
+        "ptrace",
+        "mount",
+        "remount",
+        "umount",
+        "pivot_root",
+        "unix",
+        "dbus",
+        "change_profile",
+        "userns",
+        "io_uring",
+        "mqueue",
+        "rlimit",
+        "other",
+        "l ",
+    ] {
+        assert!(
+            examples.iter().any(|e| e.starts_with(class)),
+            "no example of `{class}` in:\n{}",
+            &help[start..end]
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p"), "profile p {\n  /etc/passwd r,\n}\n").unwrap();
+    let mut args = vec!["test", "p"];
+    args.extend(examples.iter().map(String::as_str));
+    let o = run_in(dir.path(), &args, &[]);
+    // Exit 2 would mean one of the documented examples is not a valid query.
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(
+        o.stdout.lines().filter(|l| !l.starts_with(' ')).count(),
+        examples.len(),
+        "one decision per example:\n{}",
+        o.stdout
+    );
+}

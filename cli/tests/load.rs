@@ -424,3 +424,171 @@ fn a_relative_quoted_include_is_warned_about() {
         o.stderr
     );
 }
+
+#[test]
+fn a_file_edited_in_place_in_the_profile_directory_is_reloaded_under_its_own_name() {
+    // Debian names files after the binary (`usr.sbin.smbd`) and the profile differently
+    // (`smbd`); editing the file in place and loading it must not install a second copy
+    // named after the profile, nor be refused because the file itself defines it.
+    let h = Host::new();
+    let installed = write(&h.dir(), "usr.sbin.smbd", "profile smbd {\n  /x r,\n}\n");
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(read(&installed), "profile smbd {\n  /x r,\n}\n");
+    assert!(
+        !h.listing().contains(&"smbd".to_owned()),
+        "{:?}",
+        h.listing()
+    );
+    assert_eq!(h.profiles(), "smbd (enforce)\n");
+    // The edit loaded, so it is what a later failed edit goes back to.
+    assert_eq!(
+        read(&h.dir().join(".usr.sbin.smbd.armorlab-previous")),
+        "profile smbd {\n  /x r,\n}\n"
+    );
+    // A copy from elsewhere is still installed under the profile's name and refused,
+    // because the directory already defines the profile in another file.
+    let copy = h.src("usr.sbin.smbd", "profile smbd {\n  /y r,\n}\n");
+    let o = h.run(&["load", s(&copy)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stderr.contains("already defined by"), "{}", o.stderr);
+}
+
+#[test]
+fn a_rejection_inside_an_include_points_into_the_include() {
+    // apparmor_parser names the file it was reading after `in profile`; for an error in an
+    // included file the snippet must come from that file, not from the line with the same
+    // number in the user's file.
+    let real = Path::new("/usr/sbin/apparmor_parser");
+    if !real.exists() {
+        eprintln!("apparmor_parser is absent: skipping the check against the real parser");
+        return;
+    }
+    let h = Host::new();
+    let inc = h.root.join("inc");
+    // `priority=` is newer than apparmor_parser 3.0 and it rejects it, while armorlab's core
+    // (which follows the newer grammar) accepts it: a rejection only the parser finds.
+    let brk = write(&inc, "local/brk", "  /y r,\n  priority=1 /x r,\n");
+    let f = h.src(
+        "incp",
+        "profile incp {\n  /a r,\n  /b r,\n  #include <local/brk>\n}\n",
+    );
+    let o = h.run(
+        &["load", "--dry-run", "-I", s(&inc), s(&f)],
+        &[("ARMORLAB_APPARMOR_PARSER", s(real))],
+    );
+    if o.code == 0 {
+        eprintln!("this apparmor_parser accepts `priority=`: nothing to check");
+        return;
+    }
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!("--> {}:2:3", s(&brk))),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("2 |   priority=1 /x r,"), "{}", o.stderr);
+    assert!(!o.stderr.contains("2 |   /a r,"), "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("Cache read/write disabled"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn an_include_found_only_through_dash_i_is_warned_about() {
+    // At boot apparmor_parser searches only /etc/apparmor.d, so an include that only a
+    // `-I` directory provides loads now and is missing after a reboot.
+    let h = Host::new();
+    let inc = h.root.join("inc");
+    write(&inc, "armorlab-test-only/extra", "  /opt/extra/** r,\n");
+    let f = h.src(
+        "docker-default",
+        "profile docker-default {\n  #include <armorlab-test-only/extra>\n}\n",
+    );
+    let o = h.run(&["load", "-I", s(&inc), s(&f)], &[]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!(
+            ":2: `include <armorlab-test-only/extra>` is found in `{}` but not in /etc/apparmor.d",
+            s(&inc)
+        )),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_profile_smuggled_into_a_file_edited_in_place_is_refused() {
+    // docker-default is usually loaded by dockerd without a file in /etc/apparmor.d, so
+    // only the file's own history could vouch for it; a file edited in place has none.
+    let h = Host::new();
+    let installed = write(
+        &h.dir(),
+        "usr.sbin.smbd",
+        "profile smbd {\n  /x r,\n}\nprofile docker-default {\n  /** rwlk,\n}\n",
+    );
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(
+        o.stderr.contains("defines profiles not asked for"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(h.profiles(), "", "nothing may be loaded");
+    // Named explicitly, both load.
+    let o = h.run(
+        &["load", s(&installed), "-p", "smbd", "-p", "docker-default"],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+}
+
+#[test]
+fn a_rejected_in_place_edit_goes_back_to_the_last_good_version_and_is_kept_aside() {
+    let h = Host::new();
+    // A first load from elsewhere, then a second one: `.previous` is the first version.
+    let f = h.src("docker-default", GOOD);
+    assert_eq!(h.run(&["load", s(&f)], &[]).code, 0);
+    let f2 = h.src("docker-default", GOOD2);
+    assert_eq!(h.run(&["load", s(&f2)], &[]).code, 0);
+    let installed = h.dir().join("docker-default");
+    let kept = h.dir().join(".docker-default.armorlab-previous");
+    assert_eq!(read(&kept), GOOD);
+    // Now the installed file is edited in place into something the parser rejects.
+    std::fs::write(&installed, REJECTED).unwrap();
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(
+        read(&kept),
+        GOOD,
+        "the last good version must not be overwritten"
+    );
+    assert_eq!(
+        read(&installed),
+        GOOD,
+        "the file goes back to the last good version"
+    );
+    assert_eq!(
+        read(&h.dir().join(".docker-default.armorlab-rejected")),
+        REJECTED,
+        "the edit is kept aside"
+    );
+    assert_eq!(h.profiles(), "docker-default (enforce)\n");
+}
+
+#[test]
+fn a_rejected_in_place_edit_without_history_is_left_and_said_so() {
+    let h = Host::new();
+    let installed = write(&h.dir(), "docker-default", REJECTED);
+    let o = h.run(&["load", s(&installed)], &[]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_eq!(read(&installed), REJECTED, "nothing better is known");
+    assert!(
+        o.stderr
+            .contains("the next boot will fail to load this file"),
+        "{}",
+        o.stderr
+    );
+}

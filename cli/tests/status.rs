@@ -84,7 +84,7 @@ fn status_lists_profiles_modes_and_confined_processes() {
     );
     assert!(o.stdout.contains("  docker-default (enforce)"));
     assert!(
-        o.stdout.contains("2 processes confined, 1 unconfined"),
+        o.stdout.contains("2 process(es) confined, 1 unconfined"),
         "{}",
         o.stdout
     );

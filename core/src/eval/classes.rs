@@ -4,13 +4,13 @@
 //! Each class keeps the same allow/deny/audit/quiet/priority arithmetic as files (one bit:
 //! the access asked about); what differs is how a rule is matched against the query.
 
-use super::matcher::Matcher;
 use super::{
     rank, CProfile, CompiledPolicy, DecidingRule, Decision, Query, Verdict, EXPLICIT_MARKER,
 };
 use crate::diagnostics::Diagnostic;
-use crate::glob;
+use crate::glob::{self, GlobSet};
 use crate::model::{AccessRule, Cond, Effect, Rule, RuleKind};
+use crate::resolve::tables::{NETWORK_FAMILIES, NETWORK_TYPES};
 
 /// One non-file rule, with its globs compiled into the profile's misc set.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ pub(super) struct Builder {
 #[derive(Debug)]
 pub(super) struct ClassRules {
     rules: Vec<CRule>,
-    globs: Matcher,
+    globs: GlobSet,
 }
 
 impl Builder {
@@ -215,7 +215,7 @@ impl Builder {
 
     /// Compiles the collected globs.
     pub(super) fn finish(self, errors: &mut Vec<Diagnostic>) -> Option<ClassRules> {
-        match Matcher::new(&self.globs) {
+        match GlobSet::new(&self.globs) {
             Ok(globs) => Some(ClassRules {
                 rules: self.rules,
                 globs,
@@ -302,55 +302,6 @@ fn access_ok(rule_access: &[String], class: &str, want: &str) -> bool {
     rule_access.is_empty() || access_words(rule_access, class).iter().any(|a| a == want)
 }
 
-const DOMAINS: &[&str] = &[
-    "unix",
-    "inet",
-    "ax25",
-    "ipx",
-    "appletalk",
-    "netrom",
-    "bridge",
-    "atmpvc",
-    "x25",
-    "inet6",
-    "rose",
-    "netbeui",
-    "security",
-    "key",
-    "netlink",
-    "packet",
-    "ash",
-    "econet",
-    "atmsvc",
-    "rds",
-    "sna",
-    "irda",
-    "pppox",
-    "wanpipe",
-    "llc",
-    "ib",
-    "mpls",
-    "can",
-    "tipc",
-    "bluetooth",
-    "iucv",
-    "rxrpc",
-    "isdn",
-    "phonet",
-    "ieee802154",
-    "caif",
-    "alg",
-    "nfc",
-    "vsock",
-    "kcm",
-    "qipcrtr",
-    "smc",
-    "xdp",
-    "mctp",
-    "local",
-];
-const TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
-
 /// The socket type a protocol keyword implies (the parser turns `tcp` into a stream rule).
 fn proto_type(proto: &str) -> Option<&'static str> {
     match proto {
@@ -376,9 +327,9 @@ fn net_rule(a: &Access) -> NetRule<'_> {
     for w in &a.words {
         let w = w.as_str();
         let w = if w == "local" { "unix" } else { w };
-        if DOMAINS.contains(&w) {
+        if NETWORK_FAMILIES.contains(&w) {
             r.domain = Some(w);
-        } else if TYPES.contains(&w) {
+        } else if NETWORK_TYPES.contains(&w) {
             r.sock_type = Some(w);
         } else {
             r.protocol = Some(w);

@@ -1,8 +1,9 @@
 //! Reading kernel AppArmor audit lines (from `dmesg`, `journalctl` or `audit.log`) back into
 //! the profile that logged them and the query they describe.
 
-use super::query::{Query, QueryError, CAPABILITIES};
+use super::query::{Query, QueryError};
 use crate::model::FilePerms;
+use crate::resolve::tables::CAPABILITIES;
 
 /// One `key=value` field of an audit line, with where its value is.
 struct Field {

@@ -30,19 +30,17 @@
 
 mod classes;
 mod denial;
-mod matcher;
 mod query;
 
 pub use denial::parse_denial;
 pub use query::{parse_query, parse_query_line, Expectation, Query, QueryError, Verdict};
 
 use crate::diagnostics::Diagnostic;
-use crate::glob;
+use crate::glob::{self, GlobError, GlobSet};
 use crate::model::{
     Effect, ExecKind, ExecMode, FilePerms, Owner, Policy, Profile, ProfileMode, Rule, RuleKind,
 };
 use crate::source::{Location, SourceMap, Span};
-use matcher::Matcher;
 use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Repetition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -154,7 +152,7 @@ pub struct CompiledPolicy {
     abi_text: Option<String>,
     /// Attachments of the top-level profiles: (glob index in `attach`, profile name).
     attachments: Vec<String>,
-    attach: Matcher,
+    attach: GlobSet,
 }
 
 /// Where a rule is and what it is, for reports.
@@ -200,10 +198,10 @@ struct CProfile {
     mode: ProfileMode,
     rules: Vec<RuleInfo>,
     files: Vec<FileEntry>,
-    file_globs: Matcher,
+    file_globs: GlobSet,
     pairs: Vec<LinkPair>,
     /// One expression per pair: link glob, NUL, target glob.
-    pair_set: Matcher,
+    pair_set: GlobSet,
     /// Index of the pair target glob for each pair with a target (parallel to ids).
     others: classes::ClassRules,
     children: Vec<String>,
@@ -256,7 +254,7 @@ pub fn compile(policy: &Policy, sources: &SourceMap) -> Result<CompiledPolicy, V
             }
         }
     }
-    let attach = match Matcher::new(&attach_globs) {
+    let attach = match GlobSet::new(&attach_globs) {
         Ok(s) => s,
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -356,6 +354,26 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         rules.push(rule_info(rule, sources));
         let q = &rule.qualifiers;
         let deny = q.effect == Effect::Deny;
+        // The file entries and link pairs a rule adds all carry the rule's qualifiers.
+        let file_entry = |perms: FilePerms, exec: Option<ExecMode>, exact: bool| FileEntry {
+            rule: idx,
+            deny,
+            audit: q.audit,
+            owner: q.owner,
+            priority: q.priority,
+            perms,
+            exec,
+            exact,
+        };
+        let link_pair = |target: Option<usize>, subset: bool| LinkPair {
+            rule: idx,
+            deny,
+            audit: q.audit,
+            owner: q.owner,
+            priority: q.priority,
+            target,
+            subset,
+        };
         match &rule.kind {
             RuleKind::File(fr) => {
                 let path = fr.path.as_deref().unwrap_or(ALL_FILES);
@@ -374,33 +392,14 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                 };
                 let perms = implied(fperms, fexec.as_ref(), deny);
                 if perms.contains(FilePerms::LINK) {
-                    if let Some(lg) = add_glob(path, &rule.location, &mut errors) {
-                        pair_link_globs.push(lg);
-                        pairs.push(LinkPair {
-                            rule: idx,
-                            deny,
-                            audit: q.audit,
-                            owner: q.owner,
-                            priority: q.priority,
-                            target: None,
-                            // `l` in a file rule means a link to any target that carries no
-                            // more permission than the target (the parser sets the subset
-                            // bit on these pairs).
-                            subset: true,
-                        });
-                    }
+                    // `l` in a file rule means a link to any target that carries no more
+                    // permission than the target (the parser sets the subset bit on these
+                    // pairs).
+                    pair_link_globs.push(g.clone());
+                    pairs.push(link_pair(None, true));
                 }
                 file_globs.push(g);
-                files.push(FileEntry {
-                    rule: idx,
-                    deny,
-                    audit: q.audit,
-                    owner: q.owner,
-                    priority: q.priority,
-                    perms,
-                    exec: fexec,
-                    exact,
-                });
+                files.push(file_entry(perms, fexec, exact));
             }
             RuleKind::Link(lr) => {
                 let (Some(lg), Some(tg), Some(fg)) = (
@@ -411,66 +410,24 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
                     continue;
                 };
                 pair_link_globs.push(lg);
-                pairs.push(LinkPair {
-                    rule: idx,
-                    deny,
-                    audit: q.audit,
-                    owner: q.owner,
-                    priority: q.priority,
-                    target: Some(pair_target_globs.len()),
-                    subset: lr.subset,
-                });
+                pairs.push(link_pair(Some(pair_target_globs.len()), lr.subset));
                 pair_target_globs.push(tg);
                 // The link path itself also gets `l` (the parser adds it to the link's own
                 // state as well as to the pair).
-                let exact = parser_exact(&lr.link);
                 file_globs.push(fg);
-                files.push(FileEntry {
-                    rule: idx,
-                    deny,
-                    audit: q.audit,
-                    owner: q.owner,
-                    priority: q.priority,
-                    perms: FilePerms::LINK,
-                    exec: None,
-                    exact,
-                });
+                files.push(file_entry(FilePerms::LINK, None, parser_exact(&lr.link)));
             }
             RuleKind::All => {
                 // `all,` grants every file access too (with `ix`, like `file,`).
                 let Some(g) = add_glob(ALL_FILES, &rule.location, &mut errors) else {
                     continue;
                 };
-                let exec = ExecMode {
-                    kind: ExecKind::Inherit,
-                    scrub: false,
-                    fallback: None,
-                    target: None,
-                };
+                let exec = inherit();
                 let perms = implied(ALL_FILE_PERMS, Some(&exec), deny);
-                if let Some(lg) = add_glob(ALL_FILES, &rule.location, &mut errors) {
-                    pair_link_globs.push(lg);
-                    pairs.push(LinkPair {
-                        rule: idx,
-                        deny,
-                        audit: q.audit,
-                        owner: q.owner,
-                        priority: q.priority,
-                        target: None,
-                        subset: true,
-                    });
-                }
+                pair_link_globs.push(g.clone());
+                pairs.push(link_pair(None, true));
                 file_globs.push(g);
-                files.push(FileEntry {
-                    rule: idx,
-                    deny,
-                    audit: q.audit,
-                    owner: q.owner,
-                    priority: q.priority,
-                    perms,
-                    exec: Some(exec),
-                    exact: false,
-                });
+                files.push(file_entry(perms, Some(exec), false));
                 others.add(idx, rule, &mut errors);
             }
             RuleKind::ChangeProfile(_) => {
@@ -559,7 +516,7 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
         check_overlapping_exec_conflicts(p, &files, &file_globs, &mut errors);
     }
 
-    let mut set = |globs: &[glob::Glob]| match Matcher::new(globs) {
+    let mut set = |globs: &[glob::Glob]| match GlobSet::new(globs) {
         Ok(s) => Some(s),
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -583,7 +540,11 @@ fn compile_profile(p: &Profile, sources: &SourceMap) -> Result<CProfile, Vec<Dia
             Hir::concat(vec![lg.to_hir(), Hir::literal(*b"\0"), target])
         })
         .collect();
-    let ps = match Matcher::from_hirs(&pair_hirs) {
+    // Keep the evaluator's own wording: the library's speaks of globs, but this set holds
+    // link pairs.
+    let ps = match GlobSet::from_hirs(&pair_hirs).map_err(|_| GlobError::Build {
+        detail: "the link pair automaton is too large".to_owned(),
+    }) {
         Ok(m) => Some(m),
         Err(e) => {
             errors.push(Diagnostic::error(
@@ -768,7 +729,7 @@ fn check_overlapping_exec_conflicts(
             if !pa.starts_with(&pb) && !pb.starts_with(&pa) {
                 continue;
             }
-            let Some(witness) = matcher::common_match(ga, gb) else {
+            let Some(witness) = glob::common_match(ga, gb) else {
                 continue;
             };
             let (Some(ra), Some(rb)) = (p.rules.get(fa.rule), p.rules.get(fb.rule)) else {
@@ -942,6 +903,34 @@ fn resolve(contribs: &[Contrib], requested: u16) -> Resolved {
     r
 }
 
+impl CProfile {
+    /// The file entries whose glob matches the whole of `path` and whose owner condition
+    /// holds for a file that the process owns (`owner`) or not.
+    fn matching_files(&self, path: &str, owner: bool) -> Vec<&FileEntry> {
+        let mut matched = Vec::new();
+        self.file_globs.matches_into(path, &mut matched);
+        matched
+            .iter()
+            .filter_map(|&i| self.files.get(i))
+            .filter(|f| owner_applies(f.owner, owner))
+            .collect()
+    }
+}
+
+impl FileEntry {
+    /// What the entry adds to the decision on a path it matches.
+    fn contrib(&self) -> Contrib {
+        Contrib {
+            rule: self.rule,
+            deny: self.deny,
+            audit: self.audit,
+            priority: self.priority,
+            bits: self.perms.0,
+            exact: self.exact,
+        }
+    }
+}
+
 fn owner_applies(rule: Owner, owner: bool) -> bool {
     match rule {
         Owner::Any => true,
@@ -1070,20 +1059,10 @@ impl CompiledPolicy {
             link_target: None,
         };
         let p = self.profile(profile)?;
-        let mut matched = Vec::new();
-        p.file_globs.matches_into(path, &mut matched);
-        let contribs: Vec<Contrib> = matched
-            .iter()
-            .filter_map(|&i| p.files.get(i))
-            .filter(|f| owner_applies(f.owner, owner))
-            .map(|f| Contrib {
-                rule: f.rule,
-                deny: f.deny,
-                audit: f.audit,
-                priority: f.priority,
-                bits: f.perms.0,
-                exact: f.exact,
-            })
+        let contribs: Vec<Contrib> = p
+            .matching_files(path, owner)
+            .into_iter()
+            .map(FileEntry::contrib)
             .collect();
         let res = resolve(&contribs, ALL_FILE_PERMS.0);
         let exec = if res.allow & FilePerms::EXEC.0 != 0 {
@@ -1144,26 +1123,8 @@ impl CompiledPolicy {
         owner: bool,
         link_target: Option<&str>,
     ) -> Result<Decision, EvalError> {
-        let mut matched = Vec::new();
-        p.file_globs.matches_into(path, &mut matched);
-        let contribs: Vec<Contrib> = matched
-            .iter()
-            .filter_map(|&i| p.files.get(i))
-            .filter(|f| owner_applies(f.owner, owner))
-            .map(|f| Contrib {
-                rule: f.rule,
-                deny: f.deny,
-                audit: f.audit,
-                priority: f.priority,
-                bits: f.perms.0,
-                exact: f.exact,
-            })
-            .collect();
-        let file_entries: Vec<&FileEntry> = matched
-            .iter()
-            .filter_map(|&i| p.files.get(i))
-            .filter(|f| owner_applies(f.owner, owner))
-            .collect();
+        let file_entries = p.matching_files(path, owner);
+        let contribs: Vec<Contrib> = file_entries.iter().map(|f| f.contrib()).collect();
         let mut notes = Vec::new();
         let mut res = resolve(&contribs, perms.0);
         let mut link_rules: Vec<(usize, Effect)> = Vec::new();
@@ -1391,20 +1352,14 @@ impl CompiledPolicy {
                 exact: false,
             })
             .collect();
-        let mut mm = Vec::new();
-        p.file_globs.matches_into(&pair_text, &mut mm);
         contribs.extend(
-            mm.iter()
-                .filter_map(|&i| p.files.get(i))
-                .filter(|f| owner_applies(f.owner, owner))
+            p.matching_files(&pair_text, owner)
+                .into_iter()
                 .map(|f| Contrib {
-                    rule: f.rule,
-                    deny: f.deny,
-                    audit: f.audit,
-                    priority: f.priority,
                     // A deny rule's `l` lives only in its pair rule, not in its own state.
                     bits: f.perms.0 & if f.deny { FilePerms::LOCK.0 } else { pair_bits },
                     exact: false,
+                    ..f.contrib()
                 })
                 .filter(|c| c.bits != 0),
         );
@@ -1458,20 +1413,10 @@ impl CompiledPolicy {
             // The link may carry no more permission than the target has.
             let all = ALL_FILE_PERMS.minus(FilePerms::LINK).0;
             let lres = resolve(link_contribs, all);
-            let mut tm = Vec::new();
-            p.file_globs.matches_into(target, &mut tm);
-            let tcontribs: Vec<Contrib> = tm
-                .iter()
-                .filter_map(|&i| p.files.get(i))
-                .filter(|f| owner_applies(f.owner, owner))
-                .map(|f| Contrib {
-                    rule: f.rule,
-                    deny: f.deny,
-                    audit: f.audit,
-                    priority: f.priority,
-                    bits: f.perms.0,
-                    exact: f.exact,
-                })
+            let tcontribs: Vec<Contrib> = p
+                .matching_files(target, owner)
+                .into_iter()
+                .map(FileEntry::contrib)
                 .collect();
             let tres = resolve(&tcontribs, all);
             let extra = lres.allow & !tres.allow & all;

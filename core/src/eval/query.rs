@@ -2,6 +2,7 @@
 //! and the web app), and the canonical text [`Query`]'s `Display` writes back.
 
 use crate::model::FilePerms;
+use crate::resolve::tables::CAPABILITIES;
 use crate::source::Span;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -895,17 +896,15 @@ impl fmt::Display for Query {
                 peer_addr,
             } => {
                 write!(f, "unix {access}")?;
-                for (k, v) in [
-                    ("type", sock_type),
-                    ("addr", addr),
-                    ("peer", peer),
-                    ("peer_addr", peer_addr),
-                ] {
-                    if let Some(v) = v {
-                        write!(f, " {k}={}", q(v))?;
-                    }
-                }
-                Ok(())
+                write_conds(
+                    f,
+                    &[
+                        ("type", sock_type),
+                        ("addr", addr),
+                        ("peer", peer),
+                        ("peer_addr", peer_addr),
+                    ],
+                )
             }
             Query::Dbus {
                 access,
@@ -918,20 +917,18 @@ impl fmt::Display for Query {
                 peer_name,
             } => {
                 write!(f, "dbus {access}")?;
-                for (k, v) in [
-                    ("bus", bus),
-                    ("path", path),
-                    ("interface", interface),
-                    ("member", member),
-                    ("name", name),
-                    ("peer", peer),
-                    ("peer_name", peer_name),
-                ] {
-                    if let Some(v) = v {
-                        write!(f, " {k}={}", q(v))?;
-                    }
-                }
-                Ok(())
+                write_conds(
+                    f,
+                    &[
+                        ("bus", bus),
+                        ("path", path),
+                        ("interface", interface),
+                        ("member", member),
+                        ("name", name),
+                        ("peer", peer),
+                        ("peer_name", peer_name),
+                    ],
+                )
             }
             Query::ChangeProfile { target } => write!(f, "change_profile -> {}", q(target)),
             Query::Userns { access } => write!(f, "userns {access}"),
@@ -956,6 +953,16 @@ impl fmt::Display for Query {
             Query::Rlimit { resource, value } => write!(f, "rlimit {resource} {value}"),
         }
     }
+}
+
+/// Writes ` key=value` for each condition that is set, quoting values as the parser needs.
+fn write_conds(f: &mut fmt::Formatter<'_>, conds: &[(&str, &Option<String>)]) -> fmt::Result {
+    for (k, v) in conds {
+        if let Some(v) = v {
+            write!(f, " {k}={}", q(v))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_mount_conds(
@@ -1001,49 +1008,4 @@ pub(crate) const RLIMITS: &[&str] = &[
     "nice",
     "rtprio",
     "rttime",
-];
-
-/// Capability names the kernel knows, in number order.
-pub(crate) const CAPABILITIES: &[&str] = &[
-    "chown",
-    "dac_override",
-    "dac_read_search",
-    "fowner",
-    "fsetid",
-    "kill",
-    "setgid",
-    "setuid",
-    "setpcap",
-    "linux_immutable",
-    "net_bind_service",
-    "net_broadcast",
-    "net_admin",
-    "net_raw",
-    "ipc_lock",
-    "ipc_owner",
-    "sys_module",
-    "sys_rawio",
-    "sys_chroot",
-    "sys_ptrace",
-    "sys_pacct",
-    "sys_admin",
-    "sys_boot",
-    "sys_nice",
-    "sys_resource",
-    "sys_time",
-    "sys_tty_config",
-    "mknod",
-    "lease",
-    "audit_write",
-    "audit_control",
-    "setfcap",
-    "mac_override",
-    "mac_admin",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "audit_read",
-    "perfmon",
-    "bpf",
-    "checkpoint_restore",
 ];

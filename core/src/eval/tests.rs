@@ -8,9 +8,9 @@ fn rank_orders_deny_over_exact_over_allow() {
 }
 
 #[test]
-fn the_matcher_keeps_unfiltered_slashes() {
+fn the_glob_set_keeps_unfiltered_slashes() {
     let g = crate::glob::parse_unfiltered("a//b").unwrap();
-    let m = matcher::Matcher::new(&[g]).unwrap();
+    let m = crate::glob::GlobSet::new(&[g]).unwrap();
     assert!(m.is_match(0, "a//b"));
 }
 
@@ -39,4 +39,17 @@ fn peer_labels_keep_their_double_slash() {
     let c = b.finish(&mut errors).unwrap();
     assert!(c.debug_gm(0, "a//b"));
     assert!(!c.debug_gm(0, "a/b"));
+}
+
+/// `unspec` is address family 0: apparmor_parser builds its family names from
+/// `sys/socket.h`, `AF_UNSPEC` included, and accepts `network unspec,`. A rule naming it
+/// therefore restricts the family, not the protocol.
+#[test]
+fn network_unspec_is_a_family() {
+    let a = crate::analyze("t", "profile t { network unspec, }", &crate::NoIncludes);
+    assert!(!a.has_errors(), "{:?}", a.diagnostics);
+    let c = compile(&a.policy, &a.sources).unwrap();
+    let ask = |q: &str| c.decide("t", &parse_query(q).unwrap()).unwrap().verdict;
+    assert_eq!(ask("network unspec stream"), Verdict::Allow);
+    assert_eq!(ask("network inet stream"), Verdict::Deny);
 }

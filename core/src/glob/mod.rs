@@ -33,7 +33,7 @@ mod set;
 pub use convert::PatternKind;
 pub use error::GlobError;
 pub use node::{ByteSet, Node};
-pub use set::{GlobSet, DENSE_SIZE_LIMIT, LAZY_CACHE_CAPACITY, NFA_SIZE_LIMIT};
+pub use set::{common_match, GlobSet, DENSE_SIZE_LIMIT, LAZY_CACHE_CAPACITY, NFA_SIZE_LIMIT};
 
 use crate::source::Span;
 use regex_syntax::hir::Hir;

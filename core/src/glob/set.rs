@@ -99,28 +99,27 @@ impl GlobSet {
         GlobSet::build(globs, true)
     }
 
+    /// Compiles expressions built from glob trees (see [`Glob::to_hir`]) into one lazily
+    /// built automaton, as [`GlobSet::new`] does; for example a link rule's pair (link
+    /// glob, NUL byte, target glob). Index `i` in match results is `hirs[i]`.
+    pub fn from_hirs(hirs: &[Hir]) -> Result<GlobSet, GlobError> {
+        GlobSet::build_hirs(hirs.to_vec(), false)
+    }
+
     fn build(globs: &[Glob], try_full: bool) -> Result<GlobSet, GlobError> {
-        let count = globs.len();
+        GlobSet::build_hirs(globs.iter().map(Glob::to_hir).collect(), try_full)
+    }
+
+    fn build_hirs(exprs: Vec<Hir>, try_full: bool) -> Result<GlobSet, GlobError> {
+        let count = exprs.len();
         if count == 0 {
             return Ok(GlobSet {
                 count,
                 engine: Engine::Empty,
             });
         }
-        // Each glob must match the whole path, so each ends with an end-of-text assertion.
-        let hirs: Vec<Hir> = globs
-            .iter()
-            .map(|g| Hir::concat(vec![g.to_hir(), Hir::look(Look::End)]))
-            .collect();
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .utf8(false)
-                    .shrink(false)
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
-            )
-            .build_many_from_hir(&hirs)
+        let nfa = nfa_compiler()
+            .build_many_from_hir(&anchored(exprs))
             .map_err(|e| build_error(count, &e, NFA_SIZE_LIMIT, e.size_limit().is_some()))?;
         if !try_full {
             return GlobSet::lazy(count, nfa);
@@ -225,6 +224,29 @@ impl GlobSet {
     }
 }
 
+/// A compiler for the NFA of many anchored expressions: over bytes (paths need not be
+/// UTF-8), without capture groups (only which expressions match matters), within
+/// [`NFA_SIZE_LIMIT`].
+fn nfa_compiler() -> thompson::Compiler {
+    let mut compiler = thompson::Compiler::new();
+    compiler.configure(
+        thompson::Config::new()
+            .utf8(false)
+            .shrink(false)
+            .which_captures(WhichCaptures::None)
+            .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+    );
+    compiler
+}
+
+/// Anchors each expression at the end, since each glob must match the whole path.
+fn anchored(exprs: Vec<Hir>) -> Vec<Hir> {
+    exprs
+        .into_iter()
+        .map(|h| Hir::concat(vec![h, Hir::look(Look::End)]))
+        .collect()
+}
+
 fn dense_matches(
     dfa: &dense::DFA<Vec<u32>>,
     start: StateID,
@@ -300,6 +322,68 @@ impl Lazy {
     }
 }
 
+/// The most DFA states explored when looking for a path two globs both match.
+const OVERLAP_STATE_LIMIT: usize = 50_000;
+/// The most memory the DFA of two globs may use when looking for a path both match.
+const OVERLAP_DFA_LIMIT: usize = 2 << 20;
+
+/// A shortest path that both globs match, if any. Returns `None` also when the search is
+/// too big to finish (the caller then reports nothing rather than guessing).
+pub fn common_match(a: &Glob, b: &Glob) -> Option<String> {
+    use std::collections::{HashMap, VecDeque};
+    let nfa = nfa_compiler()
+        .build_many_from_hir(&anchored(vec![a.to_hir(), b.to_hir()]))
+        .ok()?;
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Anchored)
+                .byte_classes(true)
+                .dfa_size_limit(Some(OVERLAP_DFA_LIMIT))
+                .determinize_size_limit(Some(OVERLAP_DFA_LIMIT)),
+        )
+        .build_from_nfa(&nfa)
+        .ok()?;
+    let start = dfa
+        .start_state(&start::Config::new().anchored(Anchored::Yes))
+        .ok()?;
+    // Breadth first, remembering how each state was reached, so the witness is shortest.
+    let mut parent: HashMap<_, Option<(_, u8)>> = HashMap::new();
+    parent.insert(start, None);
+    let mut queue = VecDeque::from([start]);
+    let reps: Vec<u8> = dfa
+        .byte_classes()
+        .representatives(0..=255)
+        .filter_map(|u| u.as_u8())
+        .collect();
+    while let Some(sid) = queue.pop_front() {
+        let eoi = dfa.next_eoi_state(sid);
+        if dfa.is_match_state(eoi) && dfa.match_len(eoi) == 2 {
+            let mut bytes = Vec::new();
+            let mut cur = sid;
+            while let Some(Some((prev, b))) = parent.get(&cur) {
+                bytes.push(*b);
+                cur = *prev;
+            }
+            bytes.reverse();
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for &b in &reps {
+            let next = dfa.next_state(sid, b);
+            if dfa.is_dead_state(next) || parent.contains_key(&next) {
+                continue;
+            }
+            if parent.len() >= OVERLAP_STATE_LIMIT {
+                return None;
+            }
+            parent.insert(next, Some((sid, b)));
+            queue.push_back(next);
+        }
+    }
+    None
+}
+
 // Glob sets are shared between threads (the CLI and tests match in parallel).
 const _: fn() = || {
     fn send_sync<T: Send + Sync>() {}
@@ -311,14 +395,30 @@ mod tests {
     use super::*;
     use crate::glob::parse;
 
-    /// The fallback NFA simulation agrees with the lazy DFA and the full DFA.
+    #[test]
+    fn common_match_finds_a_shortest_shared_path() {
+        let g = |s: &str| parse(s).unwrap();
+        assert_eq!(
+            common_match(&g("/d/*"), &g("/d/[e]")).as_deref(),
+            Some("/d/e")
+        );
+        assert_eq!(common_match(&g("/a/*"), &g("/b/*")), None);
+        let w = common_match(&g("/{**,}"), &g("/usr/bin/*")).unwrap();
+        assert!(w.starts_with("/usr/bin/") && w.len() == 10, "{w}");
+    }
+
+    /// The three engines agree: the lazy DFA that [`GlobSet::new`] builds (the one the
+    /// evaluator uses), the full DFA of [`GlobSet::new_full`], and the fallback NFA
+    /// simulation.
     #[test]
     fn engines_agree() {
         let globs: Vec<Glob> = [
             "/proc/{*,**^[0-9*],sys/kernel/shm*}",
+            "/proc/sys/kernel/{?,??,[^s][^h][^m]**}",
             "/proc/**",
             "/proc/sys/[^k]**",
             "/**",
+            "/{**,}",
             "/dir/*",
             "/a/{b,c,}d",
         ]
@@ -327,19 +427,7 @@ mod tests {
         .collect();
         let dense = GlobSet::new_full(&globs).unwrap();
         assert!(dense.is_fully_built());
-        let hirs: Vec<Hir> = globs
-            .iter()
-            .map(|g| Hir::concat(vec![g.to_hir(), Hir::look(Look::End)]))
-            .collect();
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .utf8(false)
-                    .which_captures(WhichCaptures::None),
-            )
-            .build_many_from_hir(&hirs)
-            .unwrap();
-        let lazy = GlobSet::lazy(globs.len(), nfa).unwrap();
+        let lazy = GlobSet::new(&globs).unwrap();
         let Engine::Lazy(inner) = &lazy.engine else {
             panic!("expected a lazy engine")
         };
@@ -347,6 +435,7 @@ mod tests {
             "/proc/uptime",
             "/proc/sys/kernel/core_pattern",
             "/proc/sys/kernel/shmmax",
+            "/proc/sys/kernel/ab",
             "/proc/",
             "/dir/",
             "/dir/x",
@@ -365,6 +454,44 @@ mod tests {
             c.sort_unstable();
             assert_eq!(a, b, "dense vs lazy on {path}");
             assert_eq!(a, c, "dense vs pikevm on {path}");
+            for i in 0..globs.len() {
+                assert_eq!(lazy.is_match(i, path), a.contains(&i), "glob {i} on {path}");
+            }
         }
+    }
+
+    /// A set built from link pairs (link glob, NUL, target glob) matches `link\0target`
+    /// exactly when each glob, compiled alone, matches its half.
+    #[test]
+    fn link_pairs_match_both_halves() {
+        let pairs = [("/l/*", "/t/**"), ("/l/a", "/u/[ab]"), ("/{l,m}/?", "/t/x")];
+        let g = |s: &str| parse(s).unwrap();
+        let hirs: Vec<Hir> = pairs
+            .iter()
+            .map(|(l, t)| Hir::concat(vec![g(l).to_hir(), Hir::literal(*b"\0"), g(t).to_hir()]))
+            .collect();
+        let set = GlobSet::from_hirs(&hirs).unwrap();
+        assert!(!set.is_fully_built());
+        let (mut out, mut matched) = (Vec::new(), 0);
+        for link in ["/l/a", "/l/b", "/m/c", "/l/ab", "/x/a"] {
+            for target in ["/t/x", "/t/y/z", "/u/a", "/u/c", "/t/"] {
+                set.matches_into(&format!("{link}\0{target}"), &mut out);
+                let expected: Vec<usize> = pairs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (l, t))| {
+                        let one = |glob: &str, path: &str| {
+                            GlobSet::new(&[g(glob)]).unwrap().is_match(0, path)
+                        };
+                        one(l, link) && one(t, target)
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(out, expected, "{link} -> {target}");
+                matched += out.len();
+            }
+        }
+        assert!(matched > 0, "the cases exercise no match");
+        assert!(GlobSet::from_hirs(&[]).unwrap().is_empty());
     }
 }

@@ -280,3 +280,23 @@ test('the editor tells keyboard users how to leave it, and Escape then Tab does'
   await expect(ed).not.toBeFocused();
   expect(await editorText(page)).toBe(before);
 });
+
+test('keyboard users keep their place when moving and removing rows', async ({ page }) => {
+  await openFresh(page);
+  const rows = page.locator('.q-row');
+  const second = await rows.nth(1).getAttribute('data-query');
+  // Move the second row up twice: it reaches the top and its ↑ stays focused, inert.
+  await rows.nth(1).getByRole('button', { name: 'move up' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(rows.first()).toHaveAttribute('data-query', second);
+  await page.keyboard.press('Enter');
+  await expect(rows.first()).toHaveAttribute('data-query', second);
+  await expect(rows.first().getByRole('button', { name: 'move up' })).toBeFocused();
+  // Remove with the keyboard: focus goes to the next row's remove button.
+  const n = await rows.count();
+  const next = await rows.nth(1).getAttribute('data-query');
+  await rows.first().getByRole('button', { name: 'remove query' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(rows).toHaveCount(n - 1);
+  await expect(row(page, next).getByRole('button', { name: 'remove query' })).toBeFocused();
+});

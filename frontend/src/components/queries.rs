@@ -3,6 +3,7 @@
 use super::rich;
 use crate::engine::{Outcome, Verdict};
 use crate::state::{Action, OpenFile, QueryRow};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -270,6 +271,51 @@ pub fn Row(props: &RowProps) -> Html {
             }
         })
     };
+    // Removing a row must not drop keyboard focus on <body>: it moves to the remove button
+    // of the row that takes its place (the next one, or the previous one at the end).
+    let on_remove = {
+        let d = d.clone();
+        Callback::from(move |e: MouseEvent| {
+            let next = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest(".q-row").ok().flatten())
+                .and_then(|row| {
+                    row.next_element_sibling()
+                        .or_else(|| row.previous_element_sibling())
+                })
+                .and_then(|row| {
+                    row.query_selector("button[aria-label='remove query']")
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+            d.emit(Action::RemoveQuery(id));
+            if let Some(b) = next {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    let _ = b.focus();
+                })
+                .forget();
+            }
+        })
+    };
+    // Moving a row moves its DOM node, which drops focus; give it back to the same button
+    // (rows are keyed, so the node survives) so ↑ can be pressed again.
+    let on_move = |delta: i32| {
+        let d = d.clone();
+        Callback::from(move |e: MouseEvent| {
+            let button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            d.emit(Action::MoveQuery { id, delta });
+            if let Some(b) = button {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    let _ = b.focus();
+                })
+                .forget();
+            }
+        })
+    };
     let act = |a: Action| {
         let d = d.clone();
         Callback::from(move |_| d.emit(a.clone()))
@@ -287,12 +333,14 @@ pub fn Row(props: &RowProps) -> Html {
                            aria-label="query" spellcheck="false" oninput={on_edit} />
                     <button type="button" class="why-btn" aria-expanded={props.expanded.to_string()}
                             onclick={act(Action::ToggleWhy(id))}>{ "why" }</button>
-                    <button type="button" class="icon" aria-label="move up" title="move up" disabled={props.first}
-                            onclick={act(Action::MoveQuery { id, delta: -1 })}>{ "↑" }</button>
-                    <button type="button" class="icon" aria-label="move down" title="move down" disabled={props.last}
-                            onclick={act(Action::MoveQuery { id, delta: 1 })}>{ "↓" }</button>
+                    <button type="button" class="icon" aria-label="move up" title="move up"
+                            aria-disabled={props.first.then_some("true")}
+                            onclick={on_move(-1)}>{ "↑" }</button>
+                    <button type="button" class="icon" aria-label="move down" title="move down"
+                            aria-disabled={props.last.then_some("true")}
+                            onclick={on_move(1)}>{ "↓" }</button>
                     <button type="button" class="icon" aria-label="remove query" title="remove"
-                            onclick={act(Action::RemoveQuery(id))}>{ "✕" }</button>
+                            onclick={on_remove}>{ "✕" }</button>
                 }
             </div>
             if !detail.is_empty() { <div class="q-detail">{ rich(&detail) }</div> }

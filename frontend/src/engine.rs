@@ -270,7 +270,13 @@ mod backend {
             .map(str::to_owned)
             .or_else(|| view.profiles.first().cloned());
         view.evaluated = chosen.clone();
+        // Compile even when one line is broken, so the other verdicts keep updating; what
+        // only compilation finds (exec modes that conflict where two globs overlap) belongs
+        // in the problems list too, as apparmor_parser refuses such a profile.
         let compiled = eval::compile(&analysis.policy, &analysis.sources);
+        if let Err(errors) = &compiled {
+            view.diagnostics.extend(errors.iter().map(diag));
+        }
         view.outcomes = inputs
             .queries
             .iter()
@@ -355,6 +361,27 @@ mod integration {
         assert_eq!(get("w /proc/sys/kernel/core_pattern"), Some(Verdict::Deny));
         assert_eq!(get("w /proc/sys/kernel/shmmax"), Some(Verdict::Allow));
         assert!(v.iter().all(|(_, v)| v.is_some()), "{v:?}");
+    }
+
+    #[test]
+    fn conflicts_found_only_by_compiling_are_problems_too() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = vec!["x /bin/sh".to_string()];
+        // Each rule alone is valid; together they give `/b...` two exec modes, which
+        // apparmor_parser refuses when it compiles the profile.
+        let text = "profile p {\n  /b* px,\n  /* Pix,\n}\n";
+        let view = run(&Inputs {
+            name: "p",
+            text,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        assert_eq!(view.error_count(), 1, "{:#?}", view.diagnostics);
+        assert_eq!(view.diagnostics[0].code, "conflicting-x-modifiers");
+        assert_eq!(view.diagnostics[0].line, 3);
+        assert!(matches!(view.outcomes[0], Outcome::NotEvaluated(_)));
     }
 
     #[test]

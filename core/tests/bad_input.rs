@@ -499,3 +499,42 @@ mod mutations {
         }
     }
 }
+
+/// Syntax newer than Debian 12's parser is accepted with a warning naming the version
+/// that introduced it, underlining the construct.
+#[test]
+fn syntax_newer_than_debian_parser_warns_with_the_version() {
+    let cases = [
+        ("priority=1 /x r,", "priority=1", "4.1"),
+        ("all,", "all", "4.0"),
+        ("userns create,", "userns", "4.0"),
+        ("io_uring sqpoll,", "io_uring", "4.0"),
+        ("mqueue,", "mqueue", "4.0"),
+        (
+            "network (send) inet stream,",
+            "network (send) inet stream",
+            "4.0",
+        ),
+    ];
+    for (rule, under, version) in cases {
+        let text = format!("profile p {{\n  {rule}\n}}\n");
+        let a = analyze("p", &text, &NoIncludes);
+        assert_positioned(&a);
+        assert!(!a.has_errors(), "{rule}: {:?}", a.diagnostics);
+        let d = a
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "needs-newer-parser")
+            .unwrap_or_else(|| panic!("{rule}: no warning in {:?}", a.diagnostics));
+        assert_eq!(d.severity, Severity::Warning);
+        assert_eq!(underlined(&a, d), under, "{rule}");
+        assert!(d.message.contains(&format!("AppArmor {version}")), "{d:?}");
+        assert!(d.message.contains("3.0.8"), "{d:?}");
+        assert!(d.help.is_some());
+    }
+    for rule in ["network inet stream,", "/x r,", "unix (send),"] {
+        let text = format!("profile p {{\n  {rule}\n}}\n");
+        let a = analyze("p", &text, &NoIncludes);
+        assert!(a.diagnostics.is_empty(), "{rule}: {:?}", a.diagnostics);
+    }
+}

@@ -526,6 +526,86 @@ fn single_rules_agree_with_installed_apparmor_parser() {
     assert!(disagree.is_empty(), "{} disagreements", disagree.len());
 }
 
+/// The `needs-newer-parser` warning is given exactly for the rules we accept that the
+/// installed apparmor_parser (3.0.8 on Debian 12) rejects, and it is a warning: the
+/// rules still resolve without errors.
+#[test]
+fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
+    let parser = Path::new("/usr/sbin/apparmor_parser");
+    if !parser.exists() {
+        println!("apparmor_parser absent: skipping");
+        return;
+    }
+    let rules = [
+        "priority=1 /x r,",
+        "priority=-5 deny /x w,",
+        "priority=0 audit owner /x r,",
+        "all,",
+        "userns,",
+        "userns create,",
+        "io_uring,",
+        "io_uring sqpoll,",
+        "mqueue,",
+        "mqueue r type=posix /foo,",
+        "network (send) inet stream,",
+        "network (create, connect) inet,",
+        "network inet stream peer=(ip=127.0.0.1),",
+        "network inet ip=127.0.0.1,",
+        "network,",
+        "network inet stream,",
+        "network unix,",
+        "/x r,",
+        "audit deny /x w,",
+        "owner /x r,",
+        "capability,",
+        "capability sys_admin,",
+        "unix (send) peer=(label=foo),",
+        "signal (send) set=(hup),",
+        "ptrace (read),",
+        "dbus send bus=session,",
+        "set rlimit nofile <= 10,",
+        "change_profile -> foo,",
+        "mount,",
+        "umount /a/,",
+        "pivot_root,",
+        "file,",
+        "link /a -> /b,",
+    ];
+    let dir = std::env::temp_dir().join(format!("armorlab-newer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut disagree = Vec::new();
+    let mut warned = 0;
+    for (i, rule) in rules.iter().enumerate() {
+        let text = format!("profile t {{\n  {rule}\n}}\n");
+        let f = dir.join(format!("r{i}.sd"));
+        std::fs::write(&f, &text).unwrap();
+        let theirs = std::process::Command::new(parser)
+            .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
+            .arg(&f)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let a = analyze("t", &text, &armorlab_core::NoIncludes);
+        assert!(!a.has_errors(), "{rule}: {:?}", a.diagnostics);
+        let warns = a.diagnostics.iter().any(|d| d.code == "needs-newer-parser");
+        warned += usize::from(warns);
+        if warns == theirs {
+            disagree.push(format!(
+                "{rule}: apparmor_parser {} it, armorlab {}",
+                if theirs { "accepts" } else { "rejects" },
+                if warns { "warns" } else { "does not warn" }
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for d in &disagree {
+        println!("{d}");
+    }
+    assert!(disagree.is_empty(), "{} disagreements", disagree.len());
+    assert!(warned >= 10);
+}
+
 /// Small whole files (preamble, headers, blocks, includes, variables), accepted or
 /// rejected as the installed apparmor_parser does.
 #[test]

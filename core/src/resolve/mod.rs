@@ -28,6 +28,9 @@
 //!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
 //!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
 //!   `conflicting-mount-options`, `invalid-mount`;
+//! - portability: `needs-newer-parser` (a warning: syntax that the upstream tests accept
+//!   but that Debian 12's apparmor_parser 3.0.8 rejects, such as `priority=`, `all,`,
+//!   `userns`, `io_uring`, `mqueue`, and network access lists or conditions);
 //! - globs: `invalid-glob`, `unbalanced-braces`, `brace-nesting` (more than 50 levels).
 
 mod rules;
@@ -167,6 +170,20 @@ impl Resolver<'_> {
 
     fn err_help(&mut self, ctx: &Ctx, code: &str, msg: impl Into<String>, span: Span, help: &str) {
         let mut d = Diagnostic::error(code, msg, ctx.file, span).with_help(help);
+        d.included_from = ctx.included_from.clone();
+        self.diags.push(d);
+    }
+
+    /// Warns that `what` needs a parser at least as new as AppArmor `version`: a profile
+    /// using it fails to load on hosts with an older parser (Debian 12 ships 3.0.8).
+    fn needs_newer(&mut self, ctx: &Ctx, what: &str, version: &str, span: Span) {
+        let msg = format!(
+            "{what} needs AppArmor {version} or newer; older parsers such as Debian 12's \
+             apparmor_parser 3.0.8 reject the whole profile"
+        );
+        let mut d = Diagnostic::warning("needs-newer-parser", msg, ctx.file, span).with_help(
+            "leave it out of profiles that must load on hosts with an older apparmor_parser",
+        );
         d.included_from = ctx.included_from.clone();
         self.diags.push(d);
     }
@@ -1000,7 +1017,12 @@ impl Resolver<'_> {
                     if toks.get(i + 1).is_some_and(|t| t.kind == TokenKind::Eq) {
                         let v = toks.get(i + 2);
                         match v.and_then(|v| v.text.parse::<i32>().ok()) {
-                            Some(n) if (-1000..=1000).contains(&n) => q.priority = n,
+                            Some(n) if (-1000..=1000).contains(&n) => {
+                                q.priority = n;
+                                // Rule priorities arrived with AppArmor 4.1.
+                                let sp = v.map_or(t.span, |v| t.span.join(v.span));
+                                self.needs_newer(ctx, "`priority=`", "4.1", sp);
+                            }
                             _ => {
                                 let sp = v.map(|v| v.span).unwrap_or(t.span);
                                 self.err(

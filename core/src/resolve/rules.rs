@@ -39,6 +39,11 @@ pub(super) fn interpret(
         );
         return Vec::new();
     }
+    // Rule classes added in AppArmor 4.0: a 3.0 parser stops at the keyword.
+    if matches!(kw, "all" | "userns" | "io_uring" | "mqueue") {
+        let what = format!("the `{kw}` rule");
+        r.needs_newer(ctx, &what, "4.0", first.span);
+    }
     let out = match kw {
         "capability" => capability(r, rest, ctx),
         "network" => network(r, rest, span, ctx),
@@ -692,6 +697,10 @@ fn network(r: &mut Resolver, toks: &[Token], span: Span, ctx: &Ctx) -> Option<Ru
             r.err(ctx, "syntax-error", msg, tok_span);
             return None;
         }
+    }
+    if !a.access.is_empty() || !a.conds.is_empty() || !a.peer.is_empty() {
+        // Before 4.0 a network rule names only a family and a type or protocol.
+        r.needs_newer(ctx, "a network rule with access or conditions", "4.0", span);
     }
     Some(RuleKind::Network(a))
 }

@@ -129,6 +129,66 @@ const KEYWORDS: &[&str] = &[
     "file",
 ];
 
+/// Words a rule may start with besides the class keywords: the qualifiers.
+const QUALIFIERS: &[&str] = &["audit", "deny", "allow", "owner", "other", "priority"];
+
+/// Advice for a rule that starts with an unknown word: `set rlimit` for a bare `rlimit`,
+/// the nearest keyword for a misspelling, else how a file rule starts.
+fn unknown_rule_help(toks: &[Token]) -> String {
+    let Some(first) = toks.first() else {
+        return FILE_RULE_HELP.to_owned();
+    };
+    if first.text == "rlimit" {
+        let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+        return format!(
+            "resource limits are set with `set`: write `set {},`",
+            words.join(" ")
+        );
+    }
+    match closest_keyword(&first.text) {
+        Some(kw) => format!("did you mean `{kw}`?"),
+        None => FILE_RULE_HELP.to_owned(),
+    }
+}
+
+const FILE_RULE_HELP: &str = "file rules start with an absolute path, e.g. `/tmp/** rw,`";
+
+/// The rule keyword or qualifier nearest to `word` by edit distance, when it is near
+/// enough to be a typo: one edit for words up to four letters, two for longer ones.
+fn closest_keyword(word: &str) -> Option<&'static str> {
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    let lower = word.to_ascii_lowercase();
+    KEYWORDS
+        .iter()
+        .chain(QUALIFIERS)
+        .map(|k| (edit_distance(&lower, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance between two words (insertions, deletions, substitutions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = i;
+        let mut prev = i + 1;
+        let mut next = Vec::with_capacity(row.len());
+        next.push(prev);
+        for (j, cb) in b.iter().enumerate() {
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX - 1);
+            let cost = diag + usize::from(ca != *cb);
+            let cur = cost.min(up + 1).min(prev + 1);
+            next.push(cur);
+            diag = up;
+            prev = cur;
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 /// Whether `owner`/`other` may qualify a rule starting with this word (file and link
 /// rules only).
 pub(super) fn owner_applies(kw: &str) -> bool {
@@ -1101,13 +1161,8 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             let word = first.text.clone();
             if first.kind == TokenKind::Word && !is_path(first) && !looks_like_mode(&word) {
                 let msg = format!("unknown rule `{word}`");
-                r.err_help(
-                    ctx,
-                    "unknown-rule",
-                    msg,
-                    first.span,
-                    "file rules start with an absolute path, e.g. `/tmp/** rw,`",
-                );
+                let help = unknown_rule_help(toks);
+                r.err_help(ctx, "unknown-rule", msg, first.span, &help);
             } else if is_path(first) && toks.len() == 1 {
                 r.err_help(
                     ctx,

@@ -571,12 +571,56 @@ fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
         "file,",
         "link /a -> /b,",
     ];
+    let flags = [
+        "complain",
+        "enforce",
+        "audit",
+        "kill",
+        "unconfined",
+        "mediate_deleted",
+        "delegate_deleted",
+        "attach_disconnected",
+        "no_attach_disconnected",
+        "chroot_relative",
+        "namespace_relative",
+        "chroot_attach",
+        "chroot_no_attach",
+        "prompt",
+        "default_allow",
+        "interruptible",
+        "debug",
+        "error=EPERM",
+        "kill.signal=hup",
+        "attach_disconnected.path=/x",
+        "attach_disconnected, complain",
+    ];
+    let texts = rules
+        .iter()
+        .map(|rule| (rule.to_string(), format!("profile t {{\n  {rule}\n}}\n")))
+        .chain(flags.iter().map(|f| {
+            (
+                format!("flags=({f})"),
+                format!("profile t flags=({f}) {{\n}}\n"),
+            )
+        }))
+        .chain(["=", "+=", "?=", ":="].iter().map(|op| {
+            let def = if *op == "+=" { "@{A} = /y\n" } else { "" };
+            (
+                format!("@{{A}} {op}"),
+                format!("{def}@{{A}} {op} /x\nprofile t {{\n  @{{A}} r,\n}}\n"),
+            )
+        }))
+        .chain(["=", "?=", ":="].iter().map(|op| {
+            (
+                format!("$B {op}"),
+                format!("$B {op} true\nprofile t {{\n  if $B {{\n    /x r,\n  }}\n}}\n"),
+            )
+        }));
     let dir = std::env::temp_dir().join(format!("armorlab-newer-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut disagree = Vec::new();
     let mut warned = 0;
-    for (i, rule) in rules.iter().enumerate() {
-        let text = format!("profile t {{\n  {rule}\n}}\n");
+    for (i, (rule, text)) in texts.enumerate() {
         let f = dir.join(format!("r{i}.sd"));
         std::fs::write(&f, &text).unwrap();
         let theirs = std::process::Command::new(parser)
@@ -603,7 +647,7 @@ fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
         println!("{d}");
     }
     assert!(disagree.is_empty(), "{} disagreements", disagree.len());
-    assert!(warned >= 10);
+    assert!(warned >= 21);
 }
 
 /// Small whole files (preamble, headers, blocks, includes, variables), accepted or

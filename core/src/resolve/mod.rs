@@ -30,7 +30,8 @@
 //!   `conflicting-mount-options`, `invalid-mount`;
 //! - portability: `needs-newer-parser` (a warning: syntax that the upstream tests accept
 //!   but that Debian 12's apparmor_parser 3.0.8 rejects, such as `priority=`, `all,`,
-//!   `userns`, `io_uring`, `mqueue`, and network access lists or conditions);
+//!   `userns`, `io_uring`, `mqueue`, network access lists or conditions, profile flags
+//!   such as `prompt` or `error=`, and the `?=` and `:=` assignments);
 //! - globs: `invalid-glob`, `unbalanced-braces`, `brace-nesting` (more than 50 levels).
 
 mod rules;
@@ -181,6 +182,20 @@ impl Resolver<'_> {
             "{what} needs AppArmor {version} or newer; older parsers such as Debian 12's \
              apparmor_parser 3.0.8 reject the whole profile"
         );
+        self.push_needs_newer(ctx, msg, span);
+    }
+
+    /// Like [`Self::needs_newer`] for syntax whose first release is not pinned down: only
+    /// that 3.0.8 rejects it is known (checked against the installed parser).
+    fn newer_than_3_0(&mut self, ctx: &Ctx, what: &str, span: Span) {
+        let msg = format!(
+            "{what} is newer than AppArmor 3.0; Debian 12's apparmor_parser 3.0.8 rejects \
+             the whole profile"
+        );
+        self.push_needs_newer(ctx, msg, span);
+    }
+
+    fn push_needs_newer(&mut self, ctx: &Ctx, msg: String, span: Span) {
         let mut d = Diagnostic::warning("needs-newer-parser", msg, ctx.file, span).with_help(
             "leave it out of profiles that must load on hosts with an older apparmor_parser",
         );
@@ -256,6 +271,7 @@ impl Resolver<'_> {
                         }
                         None => false,
                     };
+                    self.assign_portability(b.op, b.span, ctx);
                     let defined = self.bools.contains_key(&b.name);
                     match b.op {
                         AssignOp::Set if defined => {
@@ -288,7 +304,18 @@ impl Resolver<'_> {
         }
     }
 
+    /// `?=` and `:=` are newer than 3.0: apparmor_parser 3.0.8 stops at the operator.
+    fn assign_portability(&mut self, op: AssignOp, span: Span, ctx: &Ctx) {
+        let what = match op {
+            AssignOp::SetIfUndefined => "the `?=` assignment",
+            AssignOp::Override => "the `:=` assignment",
+            AssignOp::Set | AssignOp::Append => return,
+        };
+        self.newer_than_3_0(ctx, what, span);
+    }
+
     fn var_def(&mut self, v: &syntax::VarDef, ctx: &Ctx) {
+        self.assign_portability(v.op, v.span, ctx);
         let values: Vec<String> = v.values.iter().map(|t| t.text.clone()).collect();
         if v.op == AssignOp::SetIfUndefined && self.vars.map.contains_key(&v.name) {
             return;
@@ -823,6 +850,37 @@ impl Resolver<'_> {
         })
     }
 
+    /// Warns about a profile flag that Debian 12's apparmor_parser 3.0.8 rejects. The
+    /// flags it accepts were checked against that binary one by one; the 4.0 ones are
+    /// listed in AppArmor 4.0's release notes.
+    fn flag_portability(&mut self, ctx: &Ctx, name: &str, span: Span) {
+        const IN_3_0: &[&str] = &[
+            "enforce",
+            "complain",
+            "kill",
+            "unconfined",
+            "audit",
+            "mediate_deleted",
+            "delegate_deleted",
+            "attach_disconnected",
+            "no_attach_disconnected",
+            "chroot_relative",
+            "namespace_relative",
+            "chroot_attach",
+            "chroot_no_attach",
+        ];
+        if IN_3_0.contains(&name) {
+            return;
+        }
+        let what = format!("the profile flag `{name}`");
+        match name {
+            "prompt" | "kill.signal" | "attach_disconnected.path" | "debug" => {
+                self.needs_newer(ctx, &what, "4.0", span);
+            }
+            _ => self.newer_than_3_0(ctx, &what, span),
+        }
+    }
+
     fn flags(&mut self, vals: &[&Token], ctx: &Ctx, out: &mut Vec<String>) {
         let mut i = 0;
         while let Some(t) = vals.get(i) {
@@ -854,6 +912,7 @@ impl Resolver<'_> {
                 };
                 match name.as_str() {
                     _ if valid => {
+                        self.flag_portability(ctx, &name, t.span);
                         out.push(format!("{name}={v}"));
                     }
                     "error" | "kill.signal" => {
@@ -884,6 +943,7 @@ impl Resolver<'_> {
                 );
                 continue;
             }
+            self.flag_portability(ctx, &name, t.span);
             if !out.contains(&name) {
                 out.push(name);
             }

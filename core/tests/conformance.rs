@@ -610,6 +610,30 @@ fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
                 format!("{def}@{{A}} {op} /x\nprofile t {{\n  @{{A}} r,\n}}\n"),
             )
         }))
+        .chain(
+            [
+                "$A",
+                "not $A",
+                "defined $A",
+                "defined @{V}",
+                "not defined $A",
+                "$A and $B",
+                "$A or $B",
+                "($A)",
+                "not ($A or $B)",
+                "true",
+                "$A and false",
+            ]
+            .iter()
+            .map(|c| {
+                (
+                    format!("if {c}"),
+                    format!(
+                        "$A = true\n$B = false\n@{{V}} = /v\nprofile t {{\n  if {c} {{\n    /x r,\n  }} else if $B {{\n    /y r,\n  }}\n}}\n"
+                    ),
+                )
+            }),
+        )
         .chain(["=", "?=", ":="].iter().map(|op| {
             (
                 format!("$B {op}"),
@@ -647,7 +671,7 @@ fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
         println!("{d}");
     }
     assert!(disagree.is_empty(), "{} disagreements", disagree.len());
-    assert!(warned >= 21);
+    assert!(warned >= 27);
 }
 
 /// Small whole files (preamble, headers, blocks, includes, variables), accepted or

@@ -491,6 +491,19 @@ impl Resolver<'_> {
                     None
                 }
             };
+            if value.is_some() {
+                // 3.0.8 takes one `[not] [defined] $VAR` per condition: no `and`, `or`,
+                // parentheses or literal `true`/`false` (checked against the binary).
+                let newer = cond.iter().find(|t| {
+                    t.kind == TokenKind::LParen
+                        || (t.kind == TokenKind::Word
+                            && matches!(t.text.as_str(), "and" | "or" | "true" | "false"))
+                });
+                if let Some(t) = newer {
+                    let what = format!("`{}` in a condition", t.text);
+                    self.newer_than_3_0(ctx, &what, t.span);
+                }
+            }
             if let Some(CondVal::Undefined(name)) = &value {
                 let msg = format!("boolean `${name}` is not defined");
                 self.err(ctx, "undefined-variable", msg, span);

@@ -203,6 +203,21 @@ impl Resolver<'_> {
         self.diags.push(d);
     }
 
+    /// [`Self::needs_newer`] for a rule already resolved (no walking context left).
+    fn rule_needs_newer(&mut self, what: &str, version: &str, r: &Rule) {
+        let msg = format!(
+            "{what} needs AppArmor {version} or newer; older parsers such as Debian 12's \
+             apparmor_parser 3.0.8 reject the whole profile"
+        );
+        let mut d =
+            Diagnostic::warning("needs-newer-parser", msg, r.location.file, r.location.span)
+                .with_help(
+                "leave it out of profiles that must load on hosts with an older apparmor_parser",
+            );
+        d.included_from = r.included_from.clone();
+        self.diags.push(d);
+    }
+
     fn text(&self, file: FileId, span: Span) -> String {
         self.sources
             .get(file)
@@ -729,6 +744,11 @@ impl Resolver<'_> {
         while let Some(t) = toks.get(i) {
             if t.is_word("+") && toks.get(i + 1).is_some_and(|t| t.is_word("identities")) {
                 // `+ identities=(...)`: accepted, not modelled.
+                self.newer_than_3_0(
+                    ctx,
+                    "`+ identities=`",
+                    t.span.join(toks.get(i + 1).map_or(t.span, |n| n.span)),
+                );
                 i += 3;
                 let mut n = 0;
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
@@ -1371,6 +1391,14 @@ impl Resolver<'_> {
                     );
                     d.included_from = r.included_from.clone();
                     self.diags.push(d);
+                }
+            }
+            if !user_defined && attach.is_some() {
+                // 3.0.8 reports the automatic variable as never declared.
+                let needle = format!("@{{{n}}}");
+                if let Some(r) = rules.iter().find(|r| r.text.contains(&needle)) {
+                    let what = format!("the automatic variable `{needle}`");
+                    self.rule_needs_newer(&what, "4.0", r);
                 }
             }
             let prev = match &attach {

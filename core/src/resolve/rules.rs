@@ -846,6 +846,17 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
                         return None;
                     }
                 }
+                // Mount options that 3.0.8 calls unsupported (checked one by one against
+                // the binary; `strictatime` itself is older).
+                if let Some(v) = values.iter().flat_map(|v| v.split(',')).find(|v| {
+                    matches!(
+                        *v,
+                        "lazytime" | "nolazytime" | "nostrictatime" | "symfollow" | "nosymfollow"
+                    )
+                }) {
+                    let what = format!("the mount option `{v}`");
+                    r.newer_than_3_0(ctx, &what, t.span);
+                }
             }
             let key = if key == "vfstype" {
                 "fstype".to_owned()

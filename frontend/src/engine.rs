@@ -277,7 +277,14 @@ mod backend {
             .map(|q| {
                 let query = match eval::parse_query(q) {
                     Ok(query) => query,
-                    Err(e) => return Outcome::BadQuery(e.to_string()),
+                    // The core's advice (for example the query kinds it knows) is what
+                    // tells the user how to fix the query, so it goes along.
+                    Err(e) => {
+                        return Outcome::BadQuery(match &e.help {
+                            Some(h) => format!("{}\nhelp: {h}", e.message),
+                            None => e.message.clone(),
+                        })
+                    }
                 };
                 let Some(profile) = chosen.as_deref() else {
                     return Outcome::NotEvaluated("the text defines no profile".into());
@@ -348,6 +355,35 @@ mod integration {
         assert_eq!(get("w /proc/sys/kernel/core_pattern"), Some(Verdict::Deny));
         assert_eq!(get("w /proc/sys/kernel/shmmax"), Some(Verdict::Allow));
         assert!(v.iter().all(|(_, v)| v.is_some()), "{v:?}");
+    }
+
+    #[test]
+    fn a_bad_query_carries_the_cores_advice() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = vec!["file,".to_string(), "capability nope".to_string()];
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        let msgs: Vec<String> = view
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::BadQuery(m) => m.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(msgs.len(), 2);
+        assert!(
+            msgs[0].starts_with("unknown query `file,`\nhelp: "),
+            "{msgs:?}"
+        );
+        assert!(msgs[0].contains("`capability`"), "{msgs:?}");
+        assert!(msgs[1].contains("\nhelp: "), "{msgs:?}");
     }
 
     #[test]

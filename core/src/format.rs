@@ -2,7 +2,14 @@
 //! single spaces between tokens, `key=value` conditions without spaces, `, ` between
 //! list values, at most one blank line in a row. Comments stay where they were: on their
 //! own line, or after the statement they followed on the same line. Includes stay
-//! includes (written `include`, the non-deprecated spelling).
+//! includes, spelled as the author spelled them: `#include` is the only spelling that
+//! every apparmor_parser version accepts, so rewriting it to `include` could break a
+//! profile shipped to a host with an older parser.
+//!
+//! Include fragments (abstractions, tunables, `local/` files: statements but no profile
+//! block) keep their indentation: Debian writes the rules of an abstraction two spaces in,
+//! so the statements of a fragment are indented like a profile body unless the file
+//! already indents them all the same way, which is then kept.
 //!
 //! The output parses to the same policy as the input (see `tests/format_roundtrip.rs`).
 //!
@@ -29,11 +36,18 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
             .map(|d| d.with_position(&sources))
             .collect());
     }
+    let fragment = is_fragment(&tree.items);
     let mut p = Printer {
         src: text,
         out: String::with_capacity(text.len()),
+        base: if fragment {
+            fragment_indent(text, &tree.items)
+        } else {
+            "  ".to_owned()
+        },
+        fragment,
     };
-    p.items(&tree.items, 0, 0);
+    p.items(&tree.items, usize::from(fragment), 0);
     if !p.out.is_empty() && !p.out.ends_with('\n') {
         p.out.push('\n');
     }
@@ -43,6 +57,61 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
 struct Printer<'a> {
     src: &'a str,
     out: String,
+    /// The indentation of depth one: two spaces, or a fragment's own indentation.
+    base: String,
+    /// Whether the file is an include fragment, whose top level is printed at depth one.
+    fragment: bool,
+}
+
+/// Whether a block header opens a qualifier block (`owner {`, `audit deny {`) rather
+/// than a profile or hat.
+fn is_qualifier_block(header: &[Token]) -> bool {
+    header.first().is_some_and(|t| {
+        t.kind == TokenKind::Word
+            && matches!(
+                t.text.as_str(),
+                "audit" | "deny" | "allow" | "owner" | "other" | "priority"
+            )
+    })
+}
+
+/// Whether a file is an include fragment: it has statements that belong in a profile
+/// body (rules, includes, conditionals, qualifier blocks) and no profile or hat block.
+fn is_fragment(items: &[Item]) -> bool {
+    let mut body = false;
+    for item in items {
+        match item {
+            Item::Block(b) if !is_qualifier_block(&b.header) => return false,
+            Item::Block(_) | Item::Rule(_) | Item::Include(_) | Item::If(_) => body = true,
+            _ => {}
+        }
+    }
+    body
+}
+
+/// The indentation of a fragment's top-level statements: what they already share when
+/// every one that starts a line is indented the same way, else two spaces.
+fn fragment_indent(src: &str, items: &[Item]) -> String {
+    let mut seen: Option<&str> = None;
+    for item in items {
+        if matches!(item, Item::Comment(_) | Item::Error(_)) {
+            continue;
+        }
+        let start = item_span(item).start as usize;
+        let before = src.get(..start).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let lead = before.get(line_start..).unwrap_or("");
+        if !lead.bytes().all(|b| b == b' ' || b == b'\t') {
+            // Written after another statement on the same line: says nothing.
+            continue;
+        }
+        match seen {
+            None => seen = Some(lead),
+            Some(s) if s == lead => {}
+            Some(_) => return "  ".to_owned(),
+        }
+    }
+    seen.unwrap_or("  ").to_owned()
 }
 
 fn item_span(item: &Item) -> Span {
@@ -131,9 +200,19 @@ fn join(toks: &[Token]) -> String {
 
 impl Printer<'_> {
     fn indent(&mut self, depth: usize) {
-        for _ in 0..depth {
+        if depth == 0 {
+            return;
+        }
+        self.out.push_str(&self.base);
+        for _ in 1..depth {
             self.out.push_str("  ");
         }
+    }
+
+    /// Whether a comment stays at column zero: at the top level of a fragment, a comment
+    /// written there (a licence header, a section title) is not part of the rules' block.
+    fn comment_at_margin(&self, depth: usize, start: usize) -> bool {
+        self.fragment && depth == 1 && (start == 0 || self.src.get(start - 1..start) == Some("\n"))
     }
 
     fn gap(&self, from: usize, to: usize) -> &str {
@@ -184,7 +263,9 @@ impl Printer<'_> {
                 if newlines >= 2 && !first {
                     self.out.push('\n');
                 }
-                self.indent(depth);
+                if !self.comment_at_margin(depth, span.start as usize) {
+                    self.indent(depth);
+                }
                 self.out.push_str(&text);
                 self.out.push('\n');
                 prev_end = span.end as usize;
@@ -241,7 +322,8 @@ impl Printer<'_> {
             Item::Comment(_) | Item::Error(_) => {}
             Item::Include(inc) => {
                 self.indent(depth);
-                self.include_line("include", inc);
+                let kw = if inc.hash { "#include" } else { "include" };
+                self.include_line(kw, inc);
                 self.out.push('\n');
             }
             Item::Abi(inc) => {

@@ -34,7 +34,6 @@
 //! ```
 
 pub mod analysis;
-pub mod check;
 pub mod diagnostics;
 pub mod eval;
 pub mod export;
@@ -47,6 +46,5 @@ pub mod source;
 pub mod syntax;
 
 pub use analysis::{analyze, Analysis};
-pub use check::{check, Checked};
 pub use diagnostics::{Diagnostic, Severity};
 pub use source::{FileId, Location, MemoryProvider, NoIncludes, SourceProvider, Span};

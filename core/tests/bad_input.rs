@@ -499,3 +499,82 @@ mod mutations {
         }
     }
 }
+
+/// Syntax newer than Debian 12's parser is accepted with a warning naming the version
+/// that introduced it, underlining the construct.
+#[test]
+fn syntax_newer_than_debian_parser_warns_with_the_version() {
+    let cases = [
+        ("priority=1 /x r,", "priority=1", "4.1"),
+        ("all,", "all", "4.0"),
+        ("userns create,", "userns", "4.0"),
+        ("io_uring sqpoll,", "io_uring", "4.0"),
+        ("mqueue,", "mqueue", "4.0"),
+        (
+            "network (send) inet stream,",
+            "network (send) inet stream",
+            "4.0",
+        ),
+    ];
+    for (rule, under, version) in cases {
+        let text = format!("profile p {{\n  {rule}\n}}\n");
+        let a = analyze("p", &text, &NoIncludes);
+        assert_positioned(&a);
+        assert!(!a.has_errors(), "{rule}: {:?}", a.diagnostics);
+        let d = a
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "needs-newer-parser")
+            .unwrap_or_else(|| panic!("{rule}: no warning in {:?}", a.diagnostics));
+        assert_eq!(d.severity, Severity::Warning);
+        assert_eq!(underlined(&a, d), under, "{rule}");
+        assert!(d.message.contains(&format!("AppArmor {version}")), "{d:?}");
+        assert!(d.message.contains("3.0.8"), "{d:?}");
+        assert!(d.help.is_some());
+    }
+    for rule in ["network inet stream,", "/x r,", "unix (send),"] {
+        let text = format!("profile p {{\n  {rule}\n}}\n");
+        let a = analyze("p", &text, &NoIncludes);
+        assert!(a.diagnostics.is_empty(), "{rule}: {:?}", a.diagnostics);
+    }
+}
+
+/// A rule that starts with an unknown word gets advice that fits it: `set rlimit` for a
+/// bare `rlimit`, the nearest keyword for a misspelling, and otherwise how a file rule
+/// starts.
+#[test]
+fn unknown_rule_help_fits_the_word() {
+    let cases = [
+        (
+            "rlimit nofile <= 10,",
+            "rlimit",
+            "`set rlimit nofile <= 10,`",
+        ),
+        (
+            "capabilty sys_admin,",
+            "capabilty",
+            "did you mean `capability`?",
+        ),
+        ("Capability,", "Capability", "did you mean `capability`?"),
+        ("netwrok inet,", "netwrok", "did you mean `network`?"),
+        ("singal (send),", "singal", "did you mean `signal`?"),
+        ("pivotroot /a/,", "pivotroot", "did you mean `pivot_root`?"),
+        ("audti /x r,", "audti", "did you mean `audit`?"),
+        (
+            "tmp/x r,",
+            "tmp/x",
+            "file rules start with an absolute path",
+        ),
+        ("bogus,", "bogus", "file rules start with an absolute path"),
+    ];
+    for (rule, under, help) in cases {
+        let text = format!("profile p {{\n  {rule}\n}}\n");
+        let a = analyze("p", &text, &NoIncludes);
+        assert_positioned(&a);
+        let d = only_error(&a);
+        assert_eq!(d.code, "unknown-rule", "{rule}: {d:?}");
+        assert_eq!(underlined(&a, d), under, "{rule}");
+        let h = d.help.as_deref().unwrap_or("");
+        assert!(h.contains(help), "{rule}: help {h:?}");
+    }
+}

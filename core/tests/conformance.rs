@@ -526,6 +526,174 @@ fn single_rules_agree_with_installed_apparmor_parser() {
     assert!(disagree.is_empty(), "{} disagreements", disagree.len());
 }
 
+/// The `needs-newer-parser` warning is given exactly for the rules we accept that the
+/// installed apparmor_parser (3.0.8 on Debian 12) rejects, and it is a warning: the
+/// rules still resolve without errors.
+#[test]
+fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
+    let parser = Path::new("/usr/sbin/apparmor_parser");
+    if !parser.exists() {
+        println!("apparmor_parser absent: skipping");
+        return;
+    }
+    let rules = [
+        "priority=1 /x r,",
+        "priority=-5 deny /x w,",
+        "priority=0 audit owner /x r,",
+        "all,",
+        "userns,",
+        "userns create,",
+        "io_uring,",
+        "io_uring sqpoll,",
+        "mqueue,",
+        "mqueue r type=posix /foo,",
+        "network (send) inet stream,",
+        "network (create, connect) inet,",
+        "network inet stream peer=(ip=127.0.0.1),",
+        "network inet ip=127.0.0.1,",
+        "network,",
+        "network inet stream,",
+        "network unix,",
+        "/x r,",
+        "audit deny /x w,",
+        "owner /x r,",
+        "capability,",
+        "capability sys_admin,",
+        "unix (send) peer=(label=foo),",
+        "signal (send) set=(hup),",
+        "ptrace (read),",
+        "dbus send bus=session,",
+        "set rlimit nofile <= 10,",
+        "change_profile -> foo,",
+        "mount,",
+        "umount /a/,",
+        "mount options=(lazytime) /a -> /b,",
+        "mount options=(nolazytime) /a -> /b,",
+        "mount options=(strictatime) /a -> /b,",
+        "mount options=(nostrictatime) /a -> /b,",
+        "mount options in (ro, symfollow) /a -> /b,",
+        "mount options=(nosymfollow) /a -> /b,",
+        "mount options=(relatime, noiversion) /a -> /b,",
+        "mount options=(make-private) /b,",
+        "pivot_root,",
+        "file,",
+        "link /a -> /b,",
+    ];
+    let flags = [
+        "complain",
+        "enforce",
+        "audit",
+        "kill",
+        "unconfined",
+        "mediate_deleted",
+        "delegate_deleted",
+        "attach_disconnected",
+        "no_attach_disconnected",
+        "chroot_relative",
+        "namespace_relative",
+        "chroot_attach",
+        "chroot_no_attach",
+        "prompt",
+        "default_allow",
+        "interruptible",
+        "debug",
+        "error=EPERM",
+        "kill.signal=hup",
+        "attach_disconnected.path=/x",
+        "attach_disconnected, complain",
+    ];
+    let texts = rules
+        .iter()
+        .map(|rule| (rule.to_string(), format!("profile t {{\n  {rule}\n}}\n")))
+        .chain(flags.iter().map(|f| {
+            (
+                format!("flags=({f})"),
+                format!("profile t flags=({f}) {{\n}}\n"),
+            )
+        }))
+        .chain(["=", "+=", "?=", ":="].iter().map(|op| {
+            let def = if *op == "+=" { "@{A} = /y\n" } else { "" };
+            (
+                format!("@{{A}} {op}"),
+                format!("{def}@{{A}} {op} /x\nprofile t {{\n  @{{A}} r,\n}}\n"),
+            )
+        }))
+        .chain(
+            [
+                "$A",
+                "not $A",
+                "defined $A",
+                "defined @{V}",
+                "not defined $A",
+                "$A and $B",
+                "$A or $B",
+                "($A)",
+                "not ($A or $B)",
+                "true",
+                "$A and false",
+            ]
+            .iter()
+            .map(|c| {
+                (
+                    format!("if {c}"),
+                    format!(
+                        "$A = true\n$B = false\n@{{V}} = /v\nprofile t {{\n  if {c} {{\n    /x r,\n  }} else if $B {{\n    /y r,\n  }}\n}}\n"
+                    ),
+                )
+            }),
+        )
+        .chain(
+            [
+                "profile t /bin/foo {\n  @{exec_path} r,\n}\n",
+                "profile t /bin/foo {\n  /run/@{attach_path}/** r,\n}\n",
+                "profile t /bin/foo {\n  /x r,\n}\n",
+                "@{exec_path} = /bin/foo\nprofile t /bin/foo {\n  @{exec_path} r,\n}\n",
+                "profile t + identities=(foo) {\n  file,\n}\n",
+                "profile t /bin/t + identities=(a, b) flags=(complain) {\n}\n",
+            ]
+            .iter()
+            .map(|t| (t.replace('\n', " "), t.to_string())),
+        )
+        .chain(["=", "?=", ":="].iter().map(|op| {
+            (
+                format!("$B {op}"),
+                format!("$B {op} true\nprofile t {{\n  if $B {{\n    /x r,\n  }}\n}}\n"),
+            )
+        }));
+    let dir = std::env::temp_dir().join(format!("armorlab-newer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut disagree = Vec::new();
+    let mut warned = 0;
+    for (i, (rule, text)) in texts.enumerate() {
+        let f = dir.join(format!("r{i}.sd"));
+        std::fs::write(&f, &text).unwrap();
+        let theirs = std::process::Command::new(parser)
+            .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
+            .arg(&f)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let a = analyze("t", &text, &armorlab_core::NoIncludes);
+        assert!(!a.has_errors(), "{rule}: {:?}", a.diagnostics);
+        let warns = a.diagnostics.iter().any(|d| d.code == "needs-newer-parser");
+        warned += usize::from(warns);
+        if warns == theirs {
+            disagree.push(format!(
+                "{rule}: apparmor_parser {} it, armorlab {}",
+                if theirs { "accepts" } else { "rejects" },
+                if warns { "warns" } else { "does not warn" }
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for d in &disagree {
+        println!("{d}");
+    }
+    assert!(disagree.is_empty(), "{} disagreements", disagree.len());
+    assert!(warned >= 36);
+}
+
 /// Small whole files (preamble, headers, blocks, includes, variables), accepted or
 /// rejected as the installed apparmor_parser does.
 #[test]

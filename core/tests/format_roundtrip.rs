@@ -95,7 +95,7 @@ fn small_examples_format_canonically() {
         ),
         (
             "#include <tunables/global>\n@{X}=a   b\nprofile p flags=(complain,attach_disconnected){ # hdr\n  signal (send,receive) peer = foo,\n\n\n  owner /a r,}\n",
-            "include <tunables/global>\n@{X} = a b\nprofile p flags=(complain, attach_disconnected) { # hdr\n  signal (send, receive) peer=foo,\n\n  owner /a r,\n}\n",
+            "#include <tunables/global>\n@{X} = a b\nprofile p flags=(complain, attach_disconnected) { # hdr\n  signal (send, receive) peer=foo,\n\n  owner /a r,\n}\n",
         ),
         (
             "$B=true\nprofile p {\n if not $B {\n/a r,\n} else {\n/b r,\n}\n}\n",
@@ -110,6 +110,92 @@ fn small_examples_format_canonically() {
         assert_eq!(format_source(input).unwrap(), want);
         assert!(check("t", input, &armorlab_core::NoIncludes));
     }
+}
+
+/// Older parsers accept fewer spellings: the formatter keeps the one the author chose.
+#[test]
+fn include_spellings_are_kept() {
+    let cases = [
+        (
+            "profile p {\n#include   <abstractions/base>\n}\n",
+            "profile p {\n  #include <abstractions/base>\n}\n",
+        ),
+        (
+            "profile p {\ninclude <abstractions/base>\n}\n",
+            "profile p {\n  include <abstractions/base>\n}\n",
+        ),
+        (
+            "profile p {\n  include if exists <local/p>\n  #include if  exists \"/etc/x\"\n}\n",
+            "profile p {\n  include if exists <local/p>\n  #include if exists \"/etc/x\"\n}\n",
+        ),
+        (
+            "#include <tunables/global>\n",
+            "#include <tunables/global>\n",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(format_source(input).unwrap(), want, "{input}");
+        assert!(check("t", input, &armorlab_core::NoIncludes));
+    }
+}
+
+/// Include fragments are indented like a profile body (Debian's convention), or keep
+/// an indentation they already use consistently; comments at the margin stay there.
+#[test]
+fn fragments_keep_their_indentation() {
+    let cases = [
+        // Mixed indentation: the conventional two spaces.
+        (
+            "# header\n/a r,\n    /b r,\n  # note\nowner {\n/c r,\n}\n",
+            "# header\n  /a r,\n  /b r,\n  # note\n  owner {\n    /c r,\n  }\n",
+        ),
+        // Consistent indentation is kept, tabs included.
+        (
+            "\tabi <abi/3.0>,\n\n\t/a r,\n\t#include <abstractions/base>\n",
+            "\tabi <abi/3.0>,\n\n\t/a r,\n\t#include <abstractions/base>\n",
+        ),
+        (
+            "    /a   r,\n    if $B {\n  /b r,\n}\n",
+            "    /a r,\n    if $B {\n      /b r,\n    }\n",
+        ),
+        // Only variables: not a fragment of a profile body, written at the margin.
+        ("  @{A}=/x\n", "@{A} = /x\n"),
+    ];
+    for (input, want) in cases {
+        let once = format_source(input).unwrap();
+        assert_eq!(once, want, "{input:?}");
+        assert_eq!(format_source(&once).unwrap(), once);
+    }
+}
+
+#[test]
+fn debian_abstractions_keep_two_space_indentation() {
+    let path = Path::new("/etc/apparmor.d/abstractions/base");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        println!("/etc/apparmor.d/abstractions/base absent: skipping");
+        return;
+    };
+    let out = format_source(&text).unwrap();
+    let statements: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    assert!(statements.len() > 50);
+    for l in statements {
+        assert!(
+            l.starts_with("  ") && !l.starts_with("   "),
+            "not indented by two spaces: {l:?}"
+        );
+    }
+    // Every include line keeps its spelling.
+    let spellings = |t: &str| {
+        t.lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("#include") || l.starts_with("include"))
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(spellings(&text), spellings(&out));
 }
 
 #[test]

@@ -270,14 +270,27 @@ mod backend {
             .map(str::to_owned)
             .or_else(|| view.profiles.first().cloned());
         view.evaluated = chosen.clone();
+        // Compile even when one line is broken, so the other verdicts keep updating; what
+        // only compilation finds (exec modes that conflict where two globs overlap) belongs
+        // in the problems list too, as apparmor_parser refuses such a profile.
         let compiled = eval::compile(&analysis.policy, &analysis.sources);
+        if let Err(errors) = &compiled {
+            view.diagnostics.extend(errors.iter().map(diag));
+        }
         view.outcomes = inputs
             .queries
             .iter()
             .map(|q| {
                 let query = match eval::parse_query(q) {
                     Ok(query) => query,
-                    Err(e) => return Outcome::BadQuery(e.to_string()),
+                    // The core's advice (for example the query kinds it knows) is what
+                    // tells the user how to fix the query, so it goes along.
+                    Err(e) => {
+                        return Outcome::BadQuery(match &e.help {
+                            Some(h) => format!("{}\nhelp: {h}", e.message),
+                            None => e.message.clone(),
+                        })
+                    }
                 };
                 let Some(profile) = chosen.as_deref() else {
                     return Outcome::NotEvaluated("the text defines no profile".into());
@@ -348,6 +361,56 @@ mod integration {
         assert_eq!(get("w /proc/sys/kernel/core_pattern"), Some(Verdict::Deny));
         assert_eq!(get("w /proc/sys/kernel/shmmax"), Some(Verdict::Allow));
         assert!(v.iter().all(|(_, v)| v.is_some()), "{v:?}");
+    }
+
+    #[test]
+    fn conflicts_found_only_by_compiling_are_problems_too() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = vec!["x /bin/sh".to_string()];
+        // Each rule alone is valid; together they give `/b...` two exec modes, which
+        // apparmor_parser refuses when it compiles the profile.
+        let text = "profile p {\n  /b* px,\n  /* Pix,\n}\n";
+        let view = run(&Inputs {
+            name: "p",
+            text,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        assert_eq!(view.error_count(), 1, "{:#?}", view.diagnostics);
+        assert_eq!(view.diagnostics[0].code, "conflicting-x-modifiers");
+        assert_eq!(view.diagnostics[0].line, 3);
+        assert!(matches!(view.outcomes[0], Outcome::NotEvaluated(_)));
+    }
+
+    #[test]
+    fn a_bad_query_carries_the_cores_advice() {
+        let state = State::default();
+        let provider = state.provider();
+        let queries = vec!["file,".to_string(), "capability nope".to_string()];
+        let view = run(&Inputs {
+            name: state.file_name(),
+            text: &state.profile,
+            provider: &provider,
+            queries: &queries,
+            profile: None,
+        });
+        let msgs: Vec<String> = view
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::BadQuery(m) => m.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(msgs.len(), 2);
+        assert!(
+            msgs[0].starts_with("unknown query `file,`\nhelp: "),
+            "{msgs:?}"
+        );
+        assert!(msgs[0].contains("`capability`"), "{msgs:?}");
+        assert!(msgs[1].contains("\nhelp: "), "{msgs:?}");
     }
 
     #[test]

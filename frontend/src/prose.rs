@@ -42,6 +42,56 @@ pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
     out
 }
 
+/// The query syntax, one example per kind of access, with what it asks. The examples are
+/// real queries (a test parses each one), so the reference cannot drift from the parser.
+pub const QUERY_EXAMPLES: &[(&str, &str)] = &[
+    (
+        "rw /etc/passwd",
+        "file: permissions (r w a x m l k), then an absolute path",
+    ),
+    (
+        "owner w /tmp/x",
+        "file, as the file's owner (`other` for the opposite)",
+    ),
+    (
+        "l /tmp/link -> /etc/shadow",
+        "file: make a hard link to a target",
+    ),
+    (
+        "capability sys_admin",
+        "a capability, by its capabilities(7) name",
+    ),
+    (
+        "network inet stream",
+        "a socket: family, then type (and protocol)",
+    ),
+    (
+        "signal send set=kill peer=unconfined",
+        "send or receive a signal",
+    ),
+    (
+        "ptrace trace peer=unconfined",
+        "trace, read, tracedby or readby",
+    ),
+    (
+        "mount fstype=proc proc -> /mnt",
+        "mount SOURCE on a mount point",
+    ),
+    ("remount /", "remount a mount point"),
+    ("umount /mnt", "unmount a mount point"),
+    ("pivot_root /new", "pivot_root to a new root"),
+    ("unix connect type=stream", "a unix socket access"),
+    (
+        "dbus send bus=system path=/org/freedesktop/DBus",
+        "a D-Bus message",
+    ),
+    ("change_profile -> other", "switch to another profile"),
+    ("userns create", "create a user namespace"),
+    ("io_uring sqpoll", "io_uring: sqpoll or override_creds"),
+    ("mqueue open type=posix /q", "a message queue access"),
+    ("rlimit nofile 1024", "raise a resource limit to a value"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +102,15 @@ mod tests {
         assert_eq!(rule_role("allow", "rw"), "allows rw");
         assert_eq!(rule_role("allow", "receive"), "allows receive");
         assert_eq!(rule_role("deny", ""), "");
+    }
+
+    #[test]
+    fn every_query_example_is_a_valid_query() {
+        for (example, _) in QUERY_EXAMPLES {
+            if let Err(e) = armorlab_core::eval::parse_query(example) {
+                panic!("`{example}` does not parse: {e} ({:?})", e.help);
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,10 @@ test('why says what each rule does instead of repeating its letters', async ({ p
   const star = r.locator('.why .rule', { hasText: 'deny @{PROC}/* w' });
   await expect(star.locator('.rule-text')).toHaveText('deny @{PROC}/* w');
   await expect(star.locator('.perms')).toHaveText('→ denies w');
+  // An open "why" looks different from a closed one.
+  const bg = (loc) => loc.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await bg(r.locator('.why-btn'))).not.toBe(
+    await bg(row(page, 'r /proc/kcore').locator('.why-btn')));
   const allow = row(page, 'w /proc/sys/kernel/shmmax');
   await allow.getByRole('button', { name: 'why' }).click();
   await expect(allow.locator('.why .rule .perms')).toHaveText('→ allows w');
@@ -205,4 +209,94 @@ test('dialogs keep focus inside, give it back on close, and close on the backdro
   await page.locator('#help-btn').click();
   await page.mouse.click(10, 790);
   await expect(page.locator('.overlay')).toHaveCount(0);
+});
+
+test('the query syntax is documented in place and a bad query says how to fix it', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('.syntax summary').click();
+  const example = page.locator('.syntax .example', { hasText: 'mount fstype=proc proc -> /mnt' });
+  await example.click();
+  await expect(page.locator('#add-query')).toHaveValue('mount fstype=proc proc -> /mnt');
+  await expect(page.locator('#add-query')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(row(page, 'mount fstype=proc proc -> /mnt')).toHaveAttribute('data-verdict', 'deny');
+  // A query the parser does not know shows the core's advice with the message.
+  await page.locator('#add-query').fill('file,');
+  await page.keyboard.press('Enter');
+  const detail = row(page, 'file,').locator('.q-detail');
+  await expect(detail).toContainText('unknown query');
+  await expect(detail).toContainText('help:');
+  await expect(detail.locator('code', { hasText: 'capability' }).first()).toBeVisible();
+});
+
+test('a denial from a profile the text does not define says which profile answered', async ({ page }) => {
+  await openFresh(page);
+  await page.locator('#add-denial').fill('audit: type=1400 audit(1.2:3): apparmor="DENIED" operation="open" profile="cri-containerd.apparmor.d" name="/proc/kcore" pid=1 comm="cat" requested_mask="r" denied_mask="r" fsuid=0 ouid=0');
+  await page.keyboard.press('Enter');
+  await expect(row(page, 'r /proc/kcore').last()).toHaveAttribute('data-verdict', 'deny');
+  const note = page.locator('.warning-note');
+  await expect(note).toContainText('cri-containerd.apparmor.d');
+  await expect(note).toContainText('answers below are for docker-default');
+  // With the matching profile loaded the warning goes away.
+  await page.locator('#template-select').selectOption('containerd-default');
+  await expect(page.locator('.evaluated')).toContainText('cri-containerd.apparmor.d');
+  await expect(note).toHaveCount(0);
+});
+
+test('in an embed, a rule\'s line button shows the rule in the profile', async ({ page }) => {
+  await page.goto('./#embed&template=docker-default-docs&q=w%20/proc/sys/kernel/core_pattern&q=signal%20receive%20peer%3Dunconfined');
+  const r = row(page, 'w /proc/sys/kernel/core_pattern');
+  await expect(r).toHaveAttribute('data-verdict', 'allow');
+  await r.locator('.why .rule button.jump').first().click();
+  const selected = await page.locator('#editor').evaluate(
+    (ta) => ta.value.slice(ta.selectionStart, ta.selectionEnd));
+  expect(selected).toContain('file');
+  await expect(page.locator('.mark-bg')).toBeVisible();
+  // A rule from an include cannot be shown in an embed, so it is not offered as a button.
+  const sig = row(page, 'signal receive peer=unconfined');
+  await expect(sig.locator('.why .rule .jump', { hasText: 'abstractions/base' }).first()).toBeVisible();
+  await expect(sig.locator('.why .rule button.jump', { hasText: 'abstractions/base' })).toHaveCount(0);
+});
+
+test('line numbers stay visible when long lines scroll sideways', async ({ page }) => {
+  await openFresh(page);
+  const editor = page.locator('.editor');
+  const before = await page.locator('.gutter').boundingBox();
+  await editor.evaluate((el) => { el.scrollLeft = 400; });
+  expect(await editor.evaluate((el) => el.scrollLeft)).toBeGreaterThan(100);
+  const after = await page.locator('.gutter').boundingBox();
+  expect(after.x).toBe(before.x);
+});
+
+test('the editor tells keyboard users how to leave it, and Escape then Tab does', async ({ page }) => {
+  await openFresh(page);
+  const ed = page.locator('#editor');
+  const hintId = await ed.getAttribute('aria-describedby');
+  await expect(page.locator(`#${hintId}`)).toHaveText(/Escape, then Tab/);
+  const before = await editorText(page);
+  await ed.focus();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  await expect(ed).not.toBeFocused();
+  expect(await editorText(page)).toBe(before);
+});
+
+test('keyboard users keep their place when moving and removing rows', async ({ page }) => {
+  await openFresh(page);
+  const rows = page.locator('.q-row');
+  const second = await rows.nth(1).getAttribute('data-query');
+  // Move the second row up twice: it reaches the top and its ↑ stays focused, inert.
+  await rows.nth(1).getByRole('button', { name: 'move up' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(rows.first()).toHaveAttribute('data-query', second);
+  await page.keyboard.press('Enter');
+  await expect(rows.first()).toHaveAttribute('data-query', second);
+  await expect(rows.first().getByRole('button', { name: 'move up' })).toBeFocused();
+  // Remove with the keyboard: focus goes to the next row's remove button.
+  const n = await rows.count();
+  const next = await rows.nth(1).getAttribute('data-query');
+  await rows.first().getByRole('button', { name: 'remove query' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(rows).toHaveCount(n - 1);
+  await expect(row(page, next).getByRole('button', { name: 'remove query' })).toBeFocused();
 });

@@ -28,6 +28,10 @@
 //!   `unknown-network-type`, `unknown-access`, `unknown-condition`, `duplicate-condition`,
 //!   `unknown-signal`, `unknown-rlimit`, `invalid-rlimit`, `unknown-mount-option`,
 //!   `conflicting-mount-options`, `invalid-mount`;
+//! - portability: `needs-newer-parser` (a warning: syntax that the upstream tests accept
+//!   but that Debian 12's apparmor_parser 3.0.8 rejects, such as `priority=`, `all,`,
+//!   `userns`, `io_uring`, `mqueue`, network access lists or conditions, profile flags
+//!   such as `prompt` or `error=`, and the `?=` and `:=` assignments);
 //! - globs: `invalid-glob`, `unbalanced-braces`, `brace-nesting` (more than 50 levels).
 
 mod rules;
@@ -171,6 +175,49 @@ impl Resolver<'_> {
         self.diags.push(d);
     }
 
+    /// Warns that `what` needs a parser at least as new as AppArmor `version`: a profile
+    /// using it fails to load on hosts with an older parser (Debian 12 ships 3.0.8).
+    fn needs_newer(&mut self, ctx: &Ctx, what: &str, version: &str, span: Span) {
+        let msg = format!(
+            "{what} needs AppArmor {version} or newer; older parsers such as Debian 12's \
+             apparmor_parser 3.0.8 reject the whole profile"
+        );
+        self.push_needs_newer(ctx, msg, span);
+    }
+
+    /// Like [`Self::needs_newer`] for syntax whose first release is not pinned down: only
+    /// that 3.0.8 rejects it is known (checked against the installed parser).
+    fn newer_than_3_0(&mut self, ctx: &Ctx, what: &str, span: Span) {
+        let msg = format!(
+            "{what} is newer than AppArmor 3.0; Debian 12's apparmor_parser 3.0.8 rejects \
+             the whole profile"
+        );
+        self.push_needs_newer(ctx, msg, span);
+    }
+
+    fn push_needs_newer(&mut self, ctx: &Ctx, msg: String, span: Span) {
+        let mut d = Diagnostic::warning("needs-newer-parser", msg, ctx.file, span).with_help(
+            "leave it out of profiles that must load on hosts with an older apparmor_parser",
+        );
+        d.included_from = ctx.included_from.clone();
+        self.diags.push(d);
+    }
+
+    /// [`Self::needs_newer`] for a rule already resolved (no walking context left).
+    fn rule_needs_newer(&mut self, what: &str, version: &str, r: &Rule) {
+        let msg = format!(
+            "{what} needs AppArmor {version} or newer; older parsers such as Debian 12's \
+             apparmor_parser 3.0.8 reject the whole profile"
+        );
+        let mut d =
+            Diagnostic::warning("needs-newer-parser", msg, r.location.file, r.location.span)
+                .with_help(
+                "leave it out of profiles that must load on hosts with an older apparmor_parser",
+            );
+        d.included_from = r.included_from.clone();
+        self.diags.push(d);
+    }
+
     fn text(&self, file: FileId, span: Span) -> String {
         self.sources
             .get(file)
@@ -239,6 +286,7 @@ impl Resolver<'_> {
                         }
                         None => false,
                     };
+                    self.assign_portability(b.op, b.span, ctx);
                     let defined = self.bools.contains_key(&b.name);
                     match b.op {
                         AssignOp::Set if defined => {
@@ -271,7 +319,18 @@ impl Resolver<'_> {
         }
     }
 
+    /// `?=` and `:=` are newer than 3.0: apparmor_parser 3.0.8 stops at the operator.
+    fn assign_portability(&mut self, op: AssignOp, span: Span, ctx: &Ctx) {
+        let what = match op {
+            AssignOp::SetIfUndefined => "the `?=` assignment",
+            AssignOp::Override => "the `:=` assignment",
+            AssignOp::Set | AssignOp::Append => return,
+        };
+        self.newer_than_3_0(ctx, what, span);
+    }
+
     fn var_def(&mut self, v: &syntax::VarDef, ctx: &Ctx) {
+        self.assign_portability(v.op, v.span, ctx);
         let values: Vec<String> = v.values.iter().map(|t| t.text.clone()).collect();
         if v.op == AssignOp::SetIfUndefined && self.vars.map.contains_key(&v.name) {
             return;
@@ -447,6 +506,19 @@ impl Resolver<'_> {
                     None
                 }
             };
+            if value.is_some() {
+                // 3.0.8 takes one `[not] [defined] $VAR` per condition: no `and`, `or`,
+                // parentheses or literal `true`/`false` (checked against the binary).
+                let newer = cond.iter().find(|t| {
+                    t.kind == TokenKind::LParen
+                        || (t.kind == TokenKind::Word
+                            && matches!(t.text.as_str(), "and" | "or" | "true" | "false"))
+                });
+                if let Some(t) = newer {
+                    let what = format!("`{}` in a condition", t.text);
+                    self.newer_than_3_0(ctx, &what, t.span);
+                }
+            }
             if let Some(CondVal::Undefined(name)) = &value {
                 let msg = format!("boolean `${name}` is not defined");
                 self.err(ctx, "undefined-variable", msg, span);
@@ -672,6 +744,11 @@ impl Resolver<'_> {
         while let Some(t) = toks.get(i) {
             if t.is_word("+") && toks.get(i + 1).is_some_and(|t| t.is_word("identities")) {
                 // `+ identities=(...)`: accepted, not modelled.
+                self.newer_than_3_0(
+                    ctx,
+                    "`+ identities=`",
+                    t.span.join(toks.get(i + 1).map_or(t.span, |n| n.span)),
+                );
                 i += 3;
                 let mut n = 0;
                 if toks.get(i).is_some_and(|t| t.kind == TokenKind::LParen) {
@@ -806,6 +883,37 @@ impl Resolver<'_> {
         })
     }
 
+    /// Warns about a profile flag that Debian 12's apparmor_parser 3.0.8 rejects. The
+    /// flags it accepts were checked against that binary one by one; the 4.0 ones are
+    /// listed in AppArmor 4.0's release notes.
+    fn flag_portability(&mut self, ctx: &Ctx, name: &str, span: Span) {
+        const IN_3_0: &[&str] = &[
+            "enforce",
+            "complain",
+            "kill",
+            "unconfined",
+            "audit",
+            "mediate_deleted",
+            "delegate_deleted",
+            "attach_disconnected",
+            "no_attach_disconnected",
+            "chroot_relative",
+            "namespace_relative",
+            "chroot_attach",
+            "chroot_no_attach",
+        ];
+        if IN_3_0.contains(&name) {
+            return;
+        }
+        let what = format!("the profile flag `{name}`");
+        match name {
+            "prompt" | "kill.signal" | "attach_disconnected.path" | "debug" => {
+                self.needs_newer(ctx, &what, "4.0", span);
+            }
+            _ => self.newer_than_3_0(ctx, &what, span),
+        }
+    }
+
     fn flags(&mut self, vals: &[&Token], ctx: &Ctx, out: &mut Vec<String>) {
         let mut i = 0;
         while let Some(t) = vals.get(i) {
@@ -837,6 +945,7 @@ impl Resolver<'_> {
                 };
                 match name.as_str() {
                     _ if valid => {
+                        self.flag_portability(ctx, &name, t.span);
                         out.push(format!("{name}={v}"));
                     }
                     "error" | "kill.signal" => {
@@ -867,6 +976,7 @@ impl Resolver<'_> {
                 );
                 continue;
             }
+            self.flag_portability(ctx, &name, t.span);
             if !out.contains(&name) {
                 out.push(name);
             }
@@ -1000,7 +1110,12 @@ impl Resolver<'_> {
                     if toks.get(i + 1).is_some_and(|t| t.kind == TokenKind::Eq) {
                         let v = toks.get(i + 2);
                         match v.and_then(|v| v.text.parse::<i32>().ok()) {
-                            Some(n) if (-1000..=1000).contains(&n) => q.priority = n,
+                            Some(n) if (-1000..=1000).contains(&n) => {
+                                q.priority = n;
+                                // Rule priorities arrived with AppArmor 4.1.
+                                let sp = v.map_or(t.span, |v| t.span.join(v.span));
+                                self.needs_newer(ctx, "`priority=`", "4.1", sp);
+                            }
                             _ => {
                                 let sp = v.map(|v| v.span).unwrap_or(t.span);
                                 self.err(
@@ -1276,6 +1391,14 @@ impl Resolver<'_> {
                     );
                     d.included_from = r.included_from.clone();
                     self.diags.push(d);
+                }
+            }
+            if !user_defined && attach.is_some() {
+                // 3.0.8 reports the automatic variable as never declared.
+                let needle = format!("@{{{n}}}");
+                if let Some(r) = rules.iter().find(|r| r.text.contains(&needle)) {
+                    let what = format!("the automatic variable `{needle}`");
+                    self.rule_needs_newer(&what, "4.0", r);
                 }
             }
             let prev = match &attach {

@@ -39,6 +39,11 @@ pub(super) fn interpret(
         );
         return Vec::new();
     }
+    // Rule classes added in AppArmor 4.0: a 3.0 parser stops at the keyword.
+    if matches!(kw, "all" | "userns" | "io_uring" | "mqueue") {
+        let what = format!("the `{kw}` rule");
+        r.needs_newer(ctx, &what, "4.0", first.span);
+    }
     let out = match kw {
         "capability" => capability(r, rest, ctx),
         "network" => network(r, rest, span, ctx),
@@ -123,6 +128,66 @@ const KEYWORDS: &[&str] = &[
     "link",
     "file",
 ];
+
+/// Words a rule may start with besides the class keywords: the qualifiers.
+const QUALIFIERS: &[&str] = &["audit", "deny", "allow", "owner", "other", "priority"];
+
+/// Advice for a rule that starts with an unknown word: `set rlimit` for a bare `rlimit`,
+/// the nearest keyword for a misspelling, else how a file rule starts.
+fn unknown_rule_help(toks: &[Token]) -> String {
+    let Some(first) = toks.first() else {
+        return FILE_RULE_HELP.to_owned();
+    };
+    if first.text == "rlimit" {
+        let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+        return format!(
+            "resource limits are set with `set`: write `set {},`",
+            words.join(" ")
+        );
+    }
+    match closest_keyword(&first.text) {
+        Some(kw) => format!("did you mean `{kw}`?"),
+        None => FILE_RULE_HELP.to_owned(),
+    }
+}
+
+const FILE_RULE_HELP: &str = "file rules start with an absolute path, e.g. `/tmp/** rw,`";
+
+/// The rule keyword or qualifier nearest to `word` by edit distance, when it is near
+/// enough to be a typo: one edit for words up to four letters, two for longer ones.
+fn closest_keyword(word: &str) -> Option<&'static str> {
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    let lower = word.to_ascii_lowercase();
+    KEYWORDS
+        .iter()
+        .chain(QUALIFIERS)
+        .map(|k| (edit_distance(&lower, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance between two words (insertions, deletions, substitutions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = i;
+        let mut prev = i + 1;
+        let mut next = Vec::with_capacity(row.len());
+        next.push(prev);
+        for (j, cb) in b.iter().enumerate() {
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX - 1);
+            let cost = diag + usize::from(ca != *cb);
+            let cur = cost.min(up + 1).min(prev + 1);
+            next.push(cur);
+            diag = up;
+            prev = cur;
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
+}
 
 /// Whether `owner`/`other` may qualify a rule starting with this word (file and link
 /// rules only).
@@ -693,6 +758,10 @@ fn network(r: &mut Resolver, toks: &[Token], span: Span, ctx: &Ctx) -> Option<Ru
             return None;
         }
     }
+    if !a.access.is_empty() || !a.conds.is_empty() || !a.peer.is_empty() {
+        // Before 4.0 a network rule names only a family and a type or protocol.
+        r.needs_newer(ctx, "a network rule with access or conditions", "4.0", span);
+    }
     Some(RuleKind::Network(a))
 }
 
@@ -776,6 +845,17 @@ fn mount(r: &mut Resolver, toks: &[Token], ctx: &Ctx, kind: MountKind) -> Option
                         r.err(ctx, "unknown-mount-option", msg, t.span);
                         return None;
                     }
+                }
+                // Mount options that 3.0.8 calls unsupported (checked one by one against
+                // the binary; `strictatime` itself is older).
+                if let Some(v) = values.iter().flat_map(|v| v.split(',')).find(|v| {
+                    matches!(
+                        *v,
+                        "lazytime" | "nolazytime" | "nostrictatime" | "symfollow" | "nosymfollow"
+                    )
+                }) {
+                    let what = format!("the mount option `{v}`");
+                    r.newer_than_3_0(ctx, &what, t.span);
                 }
             }
             let key = if key == "vfstype" {
@@ -1092,13 +1172,8 @@ fn file(r: &mut Resolver, toks: &[Token], q: Qualifiers, span: Span, ctx: &Ctx) 
             let word = first.text.clone();
             if first.kind == TokenKind::Word && !is_path(first) && !looks_like_mode(&word) {
                 let msg = format!("unknown rule `{word}`");
-                r.err_help(
-                    ctx,
-                    "unknown-rule",
-                    msg,
-                    first.span,
-                    "file rules start with an absolute path, e.g. `/tmp/** rw,`",
-                );
+                let help = unknown_rule_help(toks);
+                r.err_help(ctx, "unknown-rule", msg, first.span, &help);
             } else if is_path(first) && toks.len() == 1 {
                 r.err_help(
                     ctx,

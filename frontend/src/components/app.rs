@@ -429,7 +429,7 @@ pub fn App() -> Html {
                 <div class="banners">{ for banner }</div>
                 <div class="embed-body">
                     <Editor id="editor" label="profile text" text={state.profile.clone()}
-                            diagnostics={file_diags} readonly=true on_change={Callback::noop()} />
+                            diagnostics={file_diags} readonly=true {mark} on_change={Callback::noop()} />
                     <Queries rows={state.queries.clone()} outcomes={view.outcomes.clone()}
                              expanded={state.expanded.clone()} main_name={main_name}
                              evaluated={evaluated.map(AttrValue::from)} compact=true dispatch={dispatch.clone()} />
@@ -482,11 +482,19 @@ pub fn App() -> Html {
         }
     };
     let panel = match state.panel {
-        Panel::Queries => html! {
-            <Queries rows={state.queries.clone()} outcomes={view.outcomes.clone()}
-                     expanded={state.expanded.clone()} main_name={main_name}
-                     evaluated={evaluated.clone().map(AttrValue::from)} dispatch={dispatch.clone()} />
-        },
+        Panel::Queries => {
+            let missing_profile = state
+                .selected_profile
+                .clone()
+                .filter(|p| !view.profiles.contains(p))
+                .map(AttrValue::from);
+            html! {
+                <Queries rows={state.queries.clone()} outcomes={view.outcomes.clone()}
+                         expanded={state.expanded.clone()} main_name={main_name}
+                         evaluated={evaluated.clone().map(AttrValue::from)} {missing_profile}
+                         dispatch={dispatch.clone()} />
+            }
+        }
         Panel::Includes => html! {
             <Includes modified={state.includes.keys().cloned().collect::<Vec<_>>()}
                       open={state.open.clone()} dispatch={dispatch.clone()} />

@@ -307,6 +307,12 @@ pub fn Editor(props: &EditorProps) -> Html {
     );
     html! {
         <div class="editor" ref={scroller}>
+          // Tab indents here, so keyboard users need to hear how to get out.
+          if !props.readonly {
+              <p id={format!("{}-hint", props.id)} class="sr-only">
+                  { "Tab inserts spaces. To leave the editor, press Escape, then Tab." }
+              </p>
+          }
           <div class="editor-inner">
             <div class="gutter" aria-hidden="true">{ for gutter }</div>
             <div class="code" style={size}>
@@ -317,6 +323,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     id={props.id.clone()}
                     ref={textarea}
                     aria-label={props.label.clone()}
+                    aria-describedby={(!props.readonly).then(|| format!("{}-hint", props.id))}
                     spellcheck="false"
                     autocomplete="off"
                     autocapitalize="off"

@@ -3,6 +3,7 @@
 use super::rich;
 use crate::engine::{Outcome, Verdict};
 use crate::state::{Action, OpenFile, QueryRow};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -22,6 +23,9 @@ pub struct QueriesProps {
     /// Compact, read-only rows (embed mode).
     #[prop_or_default]
     pub compact: bool,
+    /// A profile asked for (by a pasted denial line) that the text does not define.
+    #[prop_or_default]
+    pub missing_profile: Option<AttrValue>,
     /// Sends actions.
     pub dispatch: Callback<Action>,
 }
@@ -64,6 +68,23 @@ pub fn Queries(props: &QueriesProps) -> Html {
             }
         })
     };
+    // The syntax reference: clicking an example puts it into the box, ready to edit.
+    let examples_ref = add_ref.clone();
+    let examples = crate::prose::QUERY_EXAMPLES.iter().map(move |(example, what)| {
+        let r = examples_ref.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                i.set_value(example);
+                let _ = i.focus();
+            }
+        });
+        html! {
+            <li>
+                <button type="button" class="example" {onclick}><code>{ *example }</code></button>
+                <span class="what">{ " — " }{ rich(what) }</span>
+            </li>
+        }
+    });
     let count = props.rows.len();
     let rows = props.rows.iter().enumerate().map(|(i, row)| {
         let outcome = props.outcomes.get(i);
@@ -85,6 +106,11 @@ pub fn Queries(props: &QueriesProps) -> Html {
                         <button type="submit">{ "Add" }</button>
                     </div>
                 </form>
+                <details class="syntax">
+                    <summary>{ "Query syntax" }</summary>
+                    <p class="hint">{ "One access per query, as " }<code>{ "armorlab test" }</code>{ " reads it. Click an example to put it in the box." }</p>
+                    <ul class="examples">{ for examples }</ul>
+                </details>
                 <form class="add-denial" onsubmit={on_denial}>
                     <label for="add-denial">{ "…or paste a kernel denial line" }</label>
                     <div class="row">
@@ -96,6 +122,14 @@ pub fn Queries(props: &QueriesProps) -> Html {
                 </form>
                 if let Some(p) = &props.evaluated {
                     <p class="evaluated">{ "Evaluated against profile " }<code>{ p.clone() }</code></p>
+                }
+                // A denial from another profile answered by this one would mislead: say so.
+                if let Some(m) = &props.missing_profile {
+                    <p class="warning-note" role="status">
+                        { "The denial line names profile " }<code>{ m.clone() }</code>
+                        { ", which this text does not define: the answers below are for " }
+                        <code>{ props.evaluated.clone().unwrap_or_default() }</code>{ "." }
+                    </p>
                 }
             }
             <ol class="rows">{ for rows }</ol>
@@ -177,6 +211,7 @@ pub fn Row(props: &RowProps) -> Html {
                     )
                 };
                 let role = crate::prose::rule_role(&r.effect, &r.perms);
+                let main_file = file == OpenFile::Main;
                 let onclick = {
                     let d = d.clone();
                     let (start, end) = (r.start, r.end);
@@ -192,6 +227,10 @@ pub fn Row(props: &RowProps) -> Html {
                     <li class={classes!("rule", r.effect.clone())}>
                         if r.implicit {
                             <span class="jump implicit" title="added by apparmor_parser itself">{ "implicit" }</span>
+                        } else if props.compact && !main_file {
+                            // An embed shows only the profile: an include's rule has nowhere
+                            // to jump to, so its place is plain text.
+                            <span class="jump static">{ place }</span>
                         } else {
                             <button type="button" class="jump" {onclick}
                                     title="show this rule in the editor">{ place }</button>
@@ -232,6 +271,51 @@ pub fn Row(props: &RowProps) -> Html {
             }
         })
     };
+    // Removing a row must not drop keyboard focus on <body>: it moves to the remove button
+    // of the row that takes its place (the next one, or the previous one at the end).
+    let on_remove = {
+        let d = d.clone();
+        Callback::from(move |e: MouseEvent| {
+            let next = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest(".q-row").ok().flatten())
+                .and_then(|row| {
+                    row.next_element_sibling()
+                        .or_else(|| row.previous_element_sibling())
+                })
+                .and_then(|row| {
+                    row.query_selector("button[aria-label='remove query']")
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+            d.emit(Action::RemoveQuery(id));
+            if let Some(b) = next {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    let _ = b.focus();
+                })
+                .forget();
+            }
+        })
+    };
+    // Moving a row moves its DOM node, which drops focus; give it back to the same button
+    // (rows are keyed, so the node survives) so ↑ can be pressed again.
+    let on_move = |delta: i32| {
+        let d = d.clone();
+        Callback::from(move |e: MouseEvent| {
+            let button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            d.emit(Action::MoveQuery { id, delta });
+            if let Some(b) = button {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    let _ = b.focus();
+                })
+                .forget();
+            }
+        })
+    };
     let act = |a: Action| {
         let d = d.clone();
         Callback::from(move |_| d.emit(a.clone()))
@@ -249,12 +333,14 @@ pub fn Row(props: &RowProps) -> Html {
                            aria-label="query" spellcheck="false" oninput={on_edit} />
                     <button type="button" class="why-btn" aria-expanded={props.expanded.to_string()}
                             onclick={act(Action::ToggleWhy(id))}>{ "why" }</button>
-                    <button type="button" class="icon" aria-label="move up" title="move up" disabled={props.first}
-                            onclick={act(Action::MoveQuery { id, delta: -1 })}>{ "↑" }</button>
-                    <button type="button" class="icon" aria-label="move down" title="move down" disabled={props.last}
-                            onclick={act(Action::MoveQuery { id, delta: 1 })}>{ "↓" }</button>
+                    <button type="button" class="icon" aria-label="move up" title="move up"
+                            aria-disabled={props.first.then_some("true")}
+                            onclick={on_move(-1)}>{ "↑" }</button>
+                    <button type="button" class="icon" aria-label="move down" title="move down"
+                            aria-disabled={props.last.then_some("true")}
+                            onclick={on_move(1)}>{ "↓" }</button>
                     <button type="button" class="icon" aria-label="remove query" title="remove"
-                            onclick={act(Action::RemoveQuery(id))}>{ "✕" }</button>
+                            onclick={on_remove}>{ "✕" }</button>
                 }
             </div>
             if !detail.is_empty() { <div class="q-detail">{ rich(&detail) }</div> }

@@ -321,88 +321,6 @@ fn strip_trailing_comment(line: &str) -> &str {
     line
 }
 
-/// A query path the kernel never sees: it mediates the resolved path of a file, without
-/// `//`, `.` or `..`, so deciding on such text would give a verdict for a path no process
-/// can present. Returns the problem, pointing at the path, with the lexically resolved
-/// form as advice.
-fn non_canonical_path(query: &str) -> Option<engine::QueryProblem> {
-    // Words split at whitespace outside double quotes, with their byte offsets.
-    let mut words: Vec<(usize, &str)> = Vec::new();
-    let mut quoted = false;
-    let mut start: Option<usize> = None;
-    for (i, c) in query.char_indices() {
-        if c == '"' {
-            quoted = !quoted;
-        }
-        if c.is_whitespace() && !quoted {
-            if let Some(st) = start.take() {
-                words.push((st, query.get(st..i).unwrap_or("")));
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(st) = start {
-        words.push((st, query.get(st..).unwrap_or("")));
-    }
-    // After `->`, `change_profile` and `pivot_root` name a profile, where `//` separates
-    // a hat or child (`/usr/bin/man//filter`), not path components.
-    let names_profile = matches!(
-        words.first().map(|w| w.1),
-        Some("change_profile" | "pivot_root")
-    );
-    let mut after_arrow = false;
-    for (start, word) in words {
-        if word == "->" {
-            after_arrow = true;
-            continue;
-        }
-        if after_arrow && names_profile {
-            continue;
-        }
-        let token = word.trim_matches('"');
-        let quote = usize::from(word.starts_with('"'));
-        if !token.starts_with('/') {
-            continue;
-        }
-        let segments: Vec<&str> = token.split('/').skip(1).collect();
-        let last = segments.len().saturating_sub(1);
-        let odd = segments
-            .iter()
-            .enumerate()
-            .any(|(i, seg)| matches!(*seg, "." | "..") || (seg.is_empty() && i != last));
-        if !odd {
-            continue;
-        }
-        let mut resolved: Vec<&str> = Vec::new();
-        for seg in &segments {
-            match *seg {
-                "" | "." => {}
-                ".." => {
-                    resolved.pop();
-                }
-                other => resolved.push(other),
-            }
-        }
-        let trailing = if token.ends_with('/') && !resolved.is_empty() {
-            "/"
-        } else {
-            ""
-        };
-        let suggestion = format!("/{}{trailing}", resolved.join("/"));
-        return Some(engine::QueryProblem {
-            message: format!(
-                "`{token}` is not a path the kernel decides on: it mediates the resolved path, without `//`, `.` or `..`"
-            ),
-            offset: Some(start + quote),
-            help: Some(format!(
-                "write the resolved path, e.g. `{suggestion}` (when no symbolic link is on the way)"
-            )),
-        });
-    }
-    None
-}
-
 /// Splits an `expect allow|deny` prefix off a query.
 fn split_expectation(line: &str) -> Result<(Option<String>, String), String> {
     let t = line.trim();
@@ -582,9 +500,7 @@ pub fn test(
             }
             continue;
         }
-        let decision = match non_canonical_path(&item.text)
-            .map_or_else(|| compiled.decide(&name, &item.text), Err)
-        {
+        let decision = match compiled.decide(&name, &item.text) {
             Ok(d) => d,
             Err(e) => {
                 bad_queries += 1;

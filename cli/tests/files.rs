@@ -1407,7 +1407,7 @@ fn a_query_path_the_kernel_never_sees_is_refused_not_decided() {
             o.stderr
         );
         assert!(
-            o.stderr.contains(&format!("e.g. `{fixed}`")),
+            o.stderr.contains(&format!("`{fixed}`")) && o.stderr.contains("help:"),
             "{q}: {}",
             o.stderr
         );

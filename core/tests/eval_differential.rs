@@ -21,6 +21,7 @@
 use armorlab_core::analysis::analyze;
 use armorlab_core::eval::{compile, Query, Verdict};
 use armorlab_core::model::FilePerms;
+use armorlab_core::resolve::tables::CAPABILITIES;
 use armorlab_core::MemoryProvider;
 use armorlab_oracle::differential::query_paths;
 use armorlab_oracle::{parser_available, Compiler, LinkDecision};
@@ -353,8 +354,9 @@ fn compare_subject(
                 ));
             }
         }
-        // Capabilities, by number.
-        for (num, name) in CAPS.iter().enumerate() {
+        // Capabilities, by number: the core's table must be in kernel number order, which
+        // the oracle reads from the compiled policy's capability masks.
+        for (num, name) in CAPABILITIES.iter().enumerate() {
             let kernel = theirs.capability_allowed(num as u32);
             let q = Query::Capability {
                 name: (*name).to_owned(),
@@ -427,51 +429,6 @@ profile rich flags=(attach_disconnected) {
   }
 }
 "#;
-
-/// Capability names in kernel number order.
-const CAPS: [&str; 41] = [
-    "chown",
-    "dac_override",
-    "dac_read_search",
-    "fowner",
-    "fsetid",
-    "kill",
-    "setgid",
-    "setuid",
-    "setpcap",
-    "linux_immutable",
-    "net_bind_service",
-    "net_broadcast",
-    "net_admin",
-    "net_raw",
-    "ipc_lock",
-    "ipc_owner",
-    "sys_module",
-    "sys_rawio",
-    "sys_chroot",
-    "sys_ptrace",
-    "sys_pacct",
-    "sys_admin",
-    "sys_boot",
-    "sys_nice",
-    "sys_resource",
-    "sys_time",
-    "sys_tty_config",
-    "mknod",
-    "lease",
-    "audit_write",
-    "audit_control",
-    "setfcap",
-    "mac_override",
-    "mac_admin",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "audit_read",
-    "perfmon",
-    "bpf",
-    "checkpoint_restore",
-];
 
 /// Network rules, against the `net_allowed_af` table that the parser writes for a feature
 /// set with af_mask network mediation (the conformance suite's `features.all`). Compiled

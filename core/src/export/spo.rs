@@ -32,50 +32,9 @@ use std::collections::BTreeSet;
 /// The API version written into the resource.
 pub const SPO_API_VERSION: &str = "security-profiles-operator.x-k8s.io/v1";
 
-/// The capability names the operator's CRD accepts (its validation pattern).
-const SPO_CAPABILITIES: [&str; 41] = [
-    "chown",
-    "dac_override",
-    "dac_read_search",
-    "fowner",
-    "fsetid",
-    "kill",
-    "setgid",
-    "setuid",
-    "setpcap",
-    "linux_immutable",
-    "net_bind_service",
-    "net_broadcast",
-    "net_admin",
-    "net_raw",
-    "ipc_lock",
-    "ipc_owner",
-    "sys_module",
-    "sys_rawio",
-    "sys_chroot",
-    "sys_ptrace",
-    "sys_pacct",
-    "sys_admin",
-    "sys_boot",
-    "sys_nice",
-    "sys_resource",
-    "sys_time",
-    "sys_tty_config",
-    "mknod",
-    "lease",
-    "audit_write",
-    "audit_control",
-    "setfcap",
-    "mac_override",
-    "mac_admin",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "audit_read",
-    "perfmon",
-    "bpf",
-    "checkpoint_restore",
-];
+/// The capability names the operator's CRD accepts (its validation pattern): today exactly
+/// the kernel's names that apparmor_parser knows, so the resolver's table serves both.
+const SPO_CAPABILITIES: &[&str] = crate::resolve::tables::CAPABILITIES;
 
 /// How many paths one brace alternation may expand to before we call it unexpressible.
 const MAX_EXPANSIONS: usize = 256;

@@ -23,6 +23,33 @@ struct Row {
     disagree: usize,
 }
 
+/// The installed apparmor_parser, or `None` (after saying so) when it is absent.
+fn installed_parser() -> Option<&'static Path> {
+    let parser = Path::new("/usr/sbin/apparmor_parser");
+    if parser.exists() {
+        Some(parser)
+    } else {
+        println!("apparmor_parser absent: skipping");
+        None
+    }
+}
+
+/// Writes `text` to `file` and asks the installed parser whether it compiles it (no kernel).
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test helper: failing to write the file or start the parser fails the test"
+)]
+fn parser_accepts(parser: &Path, file: &Path, text: &str) -> bool {
+    std::fs::write(file, text).unwrap();
+    std::process::Command::new(parser)
+        .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
+        .arg(file)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
 #[test]
 fn simple_tests_agree_with_exresult() {
     let Some(root) = shared_dir() else {
@@ -183,11 +210,9 @@ fn etc_apparmor_profiles_resolve_without_errors() {
 /// Profile names as apparmor_parser prints them with `-N`.
 #[test]
 fn etc_apparmor_profile_names_match_apparmor_parser() {
-    let parser = Path::new("/usr/sbin/apparmor_parser");
-    if !parser.exists() {
-        println!("apparmor_parser absent: skipping");
+    let Some(parser) = installed_parser() else {
         return;
-    }
+    };
     let files = etc_profiles();
     let provider = FsProvider::new(["/etc/apparmor.d".into()], "/".into());
     let mut mismatches = Vec::new();
@@ -279,11 +304,9 @@ fn docker_default_templates_resolve() {
 /// through our own include handling (order, directory includes, skipped entries).
 #[test]
 fn etc_apparmor_includes_expand_like_apparmor_parser_p() {
-    let parser = Path::new("/usr/sbin/apparmor_parser");
-    if !parser.exists() {
-        println!("apparmor_parser absent: skipping");
+    let Some(parser) = installed_parser() else {
         return;
-    }
+    };
     let provider = FsProvider::new(["/etc/apparmor.d".into()], "/".into());
     let mut checked = 0;
     let mut mismatches = Vec::new();
@@ -361,11 +384,9 @@ fn normalized(p: &armorlab_core::model::Policy) -> armorlab_core::model::Policy 
 /// expectations (which win, see the README of the conformance data), the case says so.
 #[test]
 fn single_rules_agree_with_installed_apparmor_parser() {
-    let parser = Path::new("/usr/sbin/apparmor_parser");
-    if !parser.exists() {
-        println!("apparmor_parser absent: skipping");
+    let Some(parser) = installed_parser() else {
         return;
-    }
+    };
     // Rules where apparmor_parser 3.0.8 differs from the newer upstream tests we follow.
     const NEWER: &[(&str, &str)] = &[
         ("all,", "`all` arrived after 3.0"),
@@ -496,14 +517,7 @@ fn single_rules_agree_with_installed_apparmor_parser() {
     for (i, rule) in rules.iter().enumerate() {
         let text = format!("profile t {{\n  {rule}\n}}\n");
         let f = dir.join(format!("r{i}.sd"));
-        std::fs::write(&f, &text).unwrap();
-        let theirs = std::process::Command::new(parser)
-            .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
-            .arg(&f)
-            .output()
-            .unwrap()
-            .status
-            .success();
+        let theirs = parser_accepts(parser, &f, &text);
         let ours = !analyze("t", &text, &armorlab_core::NoIncludes).has_errors();
         let newer = NEWER.iter().find(|(r, _)| r == rule);
         match (ours == theirs, newer) {
@@ -531,11 +545,9 @@ fn single_rules_agree_with_installed_apparmor_parser() {
 /// rules still resolve without errors.
 #[test]
 fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
-    let parser = Path::new("/usr/sbin/apparmor_parser");
-    if !parser.exists() {
-        println!("apparmor_parser absent: skipping");
+    let Some(parser) = installed_parser() else {
         return;
-    }
+    };
     let rules = [
         "priority=1 /x r,",
         "priority=-5 deny /x w,",
@@ -666,14 +678,7 @@ fn needs_newer_parser_warnings_match_installed_apparmor_parser() {
     let mut warned = 0;
     for (i, (rule, text)) in texts.enumerate() {
         let f = dir.join(format!("r{i}.sd"));
-        std::fs::write(&f, &text).unwrap();
-        let theirs = std::process::Command::new(parser)
-            .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
-            .arg(&f)
-            .output()
-            .unwrap()
-            .status
-            .success();
+        let theirs = parser_accepts(parser, &f, &text);
         let a = analyze("t", &text, &armorlab_core::NoIncludes);
         assert!(!a.has_errors(), "{rule}: {:?}", a.diagnostics);
         let warns = a.diagnostics.iter().any(|d| d.code == "needs-newer-parser");
@@ -1033,14 +1038,7 @@ fn small_files_agree_with_installed_apparmor_parser() {
     let mut disagree = Vec::new();
     for (i, text) in files.iter().enumerate() {
         let f = dir.join(format!("f{i}.sd"));
-        std::fs::write(&f, text).unwrap();
-        let theirs = std::process::Command::new(parser)
-            .args(["-Q", "-K", "-I", "/etc/apparmor.d"])
-            .arg(&f)
-            .output()
-            .unwrap()
-            .status
-            .success();
+        let theirs = parser_accepts(parser, &f, text);
         let a = analyze("t", text, &provider);
         let ours = !a.has_errors();
         let known = KNOWN.iter().find(|(t, _)| t == text);
@@ -1073,11 +1071,9 @@ fn small_files_agree_with_installed_apparmor_parser() {
 /// after collapsing repeated slashes as it does).
 #[test]
 fn file_rule_globs_match_apparmor_parser_rule_exprs() {
-    let parser = Path::new("/usr/sbin/apparmor_parser");
-    if !parser.exists() {
-        println!("apparmor_parser absent: skipping");
+    let Some(parser) = installed_parser() else {
         return;
-    }
+    };
     fn collapse(s: &str) -> String {
         let mut o = String::with_capacity(s.len());
         for c in s.chars() {

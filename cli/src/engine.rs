@@ -54,25 +54,9 @@ impl QueryProblem {
 /// Parses and resolves a profile text.
 pub fn analyze(name: &str, text: &str, provider: &dyn SourceProvider) -> Analyzed {
     let a = armorlab_core::analyze(name, text, provider);
-    let mut diagnostics = a.diagnostics;
-    // Editors on other systems may save a byte order mark, which is invisible in the
-    // snippet of the syntax error it causes; name it first (apparmor_parser refuses it too).
-    if text.starts_with('\u{feff}') {
-        if let Some(file) = a.sources.find(name) {
-            let bom = Diagnostic::error(
-                "byte-order-mark",
-                "the file starts with a byte order mark (U+FEFF), which apparmor_parser rejects",
-                file,
-                armorlab_core::Span::new(0, '\u{feff}'.len_utf8()),
-            )
-            .with_help("save the file as UTF-8 without a byte order mark")
-            .with_position(&a.sources);
-            diagnostics.insert(0, bom);
-        }
-    }
     Analyzed {
         policy: a.policy,
-        diagnostics,
+        diagnostics: a.diagnostics,
         sources: a.sources,
     }
 }

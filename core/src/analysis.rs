@@ -40,6 +40,22 @@ pub fn analyze(name: &str, text: &str, provider: &dyn SourceProvider) -> Analysi
         .into_iter()
         .map(|d| d.with_position(&sources))
         .collect();
+    // Editors on other systems may save a byte order mark, which is invisible in the
+    // snippet of the syntax error it causes; name it (apparmor_parser refuses it too).
+    if text.starts_with('\u{feff}') {
+        diagnostics.insert(
+            0,
+            Diagnostic::error(
+                "byte-order-mark",
+                "the file starts with a byte order mark (U+FEFF), which apparmor_parser rejects",
+                crate::source::FileId(0),
+                crate::source::Span::new(0, '\u{feff}'.len_utf8()),
+            )
+            .with_help("save the file as UTF-8 without a byte order mark")
+            .with_position(&sources),
+        );
+    }
+    // Stable: at equal positions the byte-order-mark note comes before what it causes.
     diagnostics.sort_by(|a, b| {
         (a.location.file, a.location.span.start).cmp(&(b.location.file, b.location.span.start))
     });

@@ -578,3 +578,18 @@ fn unknown_rule_help_fits_the_word() {
         assert!(h.contains(help), "{rule}: help {h:?}");
     }
 }
+
+#[test]
+fn a_byte_order_mark_is_named_first() {
+    let text = "\u{feff}profile p {\n  /a r,\n}\n";
+    let a = armorlab_core::analyze("bom", text, &armorlab_core::NoIncludes);
+    let first = &a.diagnostics[0];
+    assert_eq!(first.code, "byte-order-mark");
+    assert_eq!((first.line, first.column), (1, 1));
+    assert_eq!(first.location.span.range(), 0..3);
+    assert!(first
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("without a byte order mark"));
+}
